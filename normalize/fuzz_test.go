@@ -1,0 +1,60 @@
+package normalize
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/credence-news/credence/internal/pyunicode"
+)
+
+var nltkStopSet = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range NLTKStopwords() {
+		m[w] = true
+	}
+	return m
+}()
+
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"", "The U.S. customs", "İΣΑΣ ΟΔΟΣ", "don't 20,000 six-year-old", "a\x00b\xffc", "sssssses", "e\u0301\u0301"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		in, _ := ValidUTF8([]byte(s))
+		for _, name := range Names() {
+			p, _ := Lookup(name)
+			out := string(p.Append(nil, in))
+			if !utf8.ValidString(out) {
+				t.Fatalf("%s: invalid UTF-8 out of %q", name, s)
+			}
+			var toks []string
+			p.Tokens(in, func(tk Token) {
+				toks = append(toks, tk.Text)
+				if tk.Start < 0 || tk.End > len(in) || tk.Start > tk.End {
+					t.Fatalf("%s: bad span %+v for %q", name, tk, s)
+				}
+				if name != "nltk" {
+					return
+				}
+				if utf8.RuneCountInString(tk.Text) < 2 {
+					t.Fatalf("nltk: token %q shorter than 2 from %q", tk.Text, s)
+				}
+				// Stopwords are removed before lemmatization, so one may only
+				// appear as the lemma of another word ("wills" → "will").
+				src := string(pyunicode.AppendLower(nil, in[tk.Start:tk.End]))
+				if nltkStopSet[tk.Text] && src == tk.Text {
+					t.Fatalf("nltk: stopword %q left in output of %q", tk.Text, s)
+				}
+			})
+			if strings.Join(toks, " ") != out {
+				t.Fatalf("%s: Tokens %q disagree with Append %q", name, toks, out)
+			}
+			for _, tok := range toks {
+				if tok == "" || strings.ContainsAny(tok, " \t\n") {
+					t.Fatalf("%s: bad token %q from %q", name, tok, s)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,386 @@
+package normalize
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/credence-news/credence/internal/pyunicode"
+	"github.com/credence-news/credence/normalize/wordnet"
+)
+
+// nltkProfile reproduces the research-notebook pipeline byte for byte:
+// Python str.lower(), [^\w\s] → space, split, NLTK stopwords, WordNet
+// noun lemmatization (shortest candidate), drop tokens under 2 code points.
+type nltkProfile struct{}
+
+func (nltkProfile) Name() string { return "nltk" }
+
+// nltkTables hold precomputed final forms ("" = dropped). Only words that
+// end in a detachment suffix ("s" or "men") can be changed by WordNet's
+// rules; any other word changes only through the exception list. So the
+// large table of suffixed words (every lemma and every string one rule turns
+// into a lemma) is consulted for a minority of tokens, and the rest need
+// only the small exception table, which stays in cache.
+type nltkTables struct {
+	suffixed map[string]string
+	other    map[string]string // exception forms without a suffix, when they change
+	// otherMay is a one-hash Bloom filter over other's keys (4 KiB, in L1):
+	// most words are not exception forms and skip the map lookup.
+	otherMay [1 << 15 / 64]uint64
+}
+
+func wordHash15(w []byte) uint32 {
+	n := len(w)
+	h := uint32(n)*0x9E3779B1 ^ uint32(w[0])*0x85EBCA77 ^ uint32(w[n-1])*0xC2B2AE3D ^
+		uint32(w[1])*0x27D4EB2F ^ uint32(w[n-2])*0x165667B1
+	return h >> 17
+}
+
+var nltkTable = sync.OnceValue(buildNLTKTable)
+
+func buildNLTKTable() *nltkTables {
+	lem := wordnet.Nouns()
+	t := &nltkTables{suffixed: make(map[string]string, 200_000), other: make(map[string]string, 2_000)}
+	lem.EachForm(func(w string) {
+		out := lem.Lemmatize(w)
+		if utf8.RuneCountInString(out) < 2 {
+			out = ""
+		}
+		if hasSuffix([]byte(w)) {
+			t.suffixed[w] = out
+		} else if out != w && len(w) >= 2 { // shorter words never reach the table
+			t.other[w] = out
+			h := wordHash15([]byte(w))
+			t.otherMay[h>>6] |= 1 << (h & 63)
+		}
+	})
+	return t
+}
+
+func hasSuffix(w []byte) bool {
+	n := len(w)
+	return n > 0 && w[n-1] == 's' || n >= 3 && w[n-3] == 'm' && w[n-2] == 'e' && w[n-1] == 'n'
+}
+
+// lookupWord returns the final form of a lowercased word and whether it is
+// kept. An empty form with keep set means the word is kept unchanged, which
+// spares the common case an allocation.
+func lookupWord(t *nltkTables, w []byte) (out string, keep bool) {
+	if nltkStop.has(w) {
+		return "", false
+	}
+	if !hasSuffix(w) {
+		if h := wordHash15(w); t.otherMay[h>>6]&(1<<(h&63)) != 0 {
+			if out, ok := t.other[string(w)]; ok {
+				return out, out != ""
+			}
+		}
+		return "", utf8.RuneCount(w) >= 2
+	}
+	if out, ok := t.suffixed[string(w)]; ok {
+		return out, out != ""
+	}
+	// Not a lemma nor one rule away from one: more rounds may still find one.
+	out = wordnet.Nouns().Lemmatize(string(w))
+	return out, utf8.RuneCountInString(out) >= 2
+}
+
+// memo is a per-goroutine direct-mapped cache of final forms. News text is
+// Zipfian: a few thousand words make up most tokens, and answering them from
+// a small cache (384 KiB, mostly in L2) beats probing tables that are not in cache.
+// Words over 16 bytes bypass it.
+type memo struct {
+	slots [1 << memoBits]memoSlot
+	outs  []string // changed forms; slot.meta refers to them
+}
+
+const memoBits = 14
+
+type memoSlot struct {
+	k0, k1 uint64
+	// meta packs len(word)+1 (bits 0-4; 0 = empty slot), keep (bit 5) and
+	// 1+index into outs of the changed form (bits 8-31; 0 = unchanged).
+	meta uint32
+}
+
+var memoPool = sync.Pool{New: func() any { return new(memo) }}
+
+// pack loads a word of up to 16 bytes into two integers, zero padded. The
+// word's capacity must reach 16 bytes (words.next guarantees it).
+func pack(w []byte) (k0, k1 uint64) {
+	full := w[:16:16]
+	k0 = binary.LittleEndian.Uint64(full)
+	k1 = binary.LittleEndian.Uint64(full[8:])
+	if n := len(w); n < 8 {
+		k0 &= 1<<(8*n) - 1
+		k1 = 0
+	} else if n < 16 {
+		k1 &= 1<<(8*(n-8)) - 1
+	}
+	return
+}
+
+func (m *memo) word(t *nltkTables, w []byte) (string, bool) {
+	if len(w) < 2 {
+		return "", false
+	}
+	if len(w) > 16 {
+		return lookupWord(t, w)
+	}
+	k0, k1 := pack(w)
+	h := (k0*0x9E3779B97F4A7C15 ^ k1*0xC2B2AE3D27D4EB4F ^ uint64(len(w))) * 0x165667B19E3779F9
+	sl := &m.slots[h>>(64-memoBits)]
+	if sl.meta&31 == uint32(len(w))+1 && sl.k0 == k0 && sl.k1 == k1 {
+		if i := sl.meta >> 8; i != 0 {
+			return m.outs[i-1], true
+		}
+		return "", sl.meta&32 != 0
+	}
+	out, keep := lookupWord(t, w)
+	meta := uint32(len(w)) + 1
+	if keep {
+		meta |= 32
+	}
+	if out != "" {
+		if len(m.outs) == 1<<16 { // bounded: start afresh
+			m.slots, m.outs = [1 << memoBits]memoSlot{}, m.outs[:0]
+		}
+		m.outs = append(m.outs, out)
+		meta |= uint32(len(m.outs)) << 8
+	}
+	*sl = memoSlot{k0, k1, meta}
+	return out, keep
+}
+
+func (nltkProfile) Append(dst, text []byte) []byte {
+	t := nltkTable()
+	m := memoPool.Get().(*memo)
+	ws := wordsPool.Get().(*words)
+	ws.scan(text)
+	start := len(dst)
+	for pos := 0; ; {
+		w, _, end, ok := ws.next(pos)
+		if !ok {
+			break
+		}
+		pos = end
+		out, keep := m.word(t, w)
+		if !keep {
+			continue
+		}
+		if len(dst) > start {
+			dst = append(dst, ' ')
+		}
+		if out == "" {
+			dst = append(dst, w...)
+		} else {
+			dst = append(dst, out...)
+		}
+	}
+	wordsPool.Put(ws)
+	memoPool.Put(m)
+	return dst
+}
+
+func (nltkProfile) Tokens(text []byte, fn func(Token)) {
+	t := nltkTable()
+	m := memoPool.Get().(*memo)
+	defer memoPool.Put(m)
+	ws := wordsPool.Get().(*words)
+	defer wordsPool.Put(ws)
+	ws.scan(text)
+	cursor := 0
+	for pos := 0; ; {
+		w, b0, b1, ok := ws.next(pos)
+		if !ok {
+			break
+		}
+		pos = b1
+		if out, keep := m.word(t, w); keep {
+			if out == "" {
+				out = string(w)
+			}
+			s0, s1 := ws.srcSpan(b0, b1, &cursor)
+			fn(Token{Text: out, Start: s0, End: s1})
+		}
+	}
+}
+
+// stopSet is a small open-addressing set for the stopword test, which
+// decides about 40% of the tokens of English news: it stays in L1 cache,
+// where a lookup in the large table would miss.
+type stopSet struct {
+	slots [1024]string
+}
+
+var nltkStop = func() *stopSet {
+	s := &stopSet{}
+	for _, w := range NLTKStopwords() {
+		i := stopHash([]byte(w))
+		for s.slots[i] != "" {
+			i = (i + 1) & (len(s.slots) - 1)
+		}
+		s.slots[i] = w
+	}
+	return s
+}()
+
+func stopHash(w []byte) int {
+	h := uint32(len(w))*0x9E3779B1 ^ uint32(w[0])*0x85EBCA77 ^ uint32(w[len(w)-1])*0xC2B2AE3D
+	if len(w) > 2 {
+		h ^= uint32(w[1]) * 0x27D4EB2F
+	}
+	return int(h>>16) & 1023
+}
+
+func (s *stopSet) has(w []byte) bool {
+	for i := stopHash(w); ; i = (i + 1) & 1023 {
+		k := s.slots[i]
+		if k == "" {
+			return false
+		}
+		if k == string(w) {
+			return true
+		}
+	}
+}
+
+// asciiLower maps an ASCII byte to its lowercase form when it is a Python
+// word character ([A-Za-z0-9_]) and to 0 otherwise.
+var asciiLower = func() (t [utf8.RuneSelf]byte) {
+	for c := byte(0); c < utf8.RuneSelf; c++ {
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '_':
+			t[c] = c
+		case 'A' <= c && c <= 'Z':
+			t[c] = c + 'a' - 'A'
+		}
+	}
+	return t
+}()
+
+// words is one document lowercased as Python's str.lower() does, with every
+// character that is not \w replaced by a 0 byte: the words are the runs of
+// non-zero bytes. This is re.sub(r"[^\w\s]", " ", text.lower()).split()
+// as one branch-free byte loop (for ASCII) and a scan for zeros, with no
+// intermediate strings. ASCII input maps to buf byte for byte; marks record
+// where non-ASCII characters sit, so that token spans can be mapped back to
+// the input. A words value is reused across documents through wordsPool.
+type words struct {
+	buf   []byte
+	marks []mark
+}
+
+// mark is one non-ASCII character: it became buf[b0:b1] from text[s0:s1].
+type mark struct{ b0, b1, s0, s1 int }
+
+var wordsPool = sync.Pool{New: func() any { return new(words) }}
+
+// scan fills ws from text, which must be valid UTF-8. buf ends with a zero
+// byte and 16 bytes of padding, so a word's bytes can be loaded 16 at a
+// time (pack).
+func (ws *words) scan(text []byte) {
+	// A lowered character is at most 3 bytes longer than its 2+ byte
+	// source ("İ" → "i̇"), so 2× is an upper bound with room to spare.
+	need := 2*len(text) + 17
+	if cap(ws.buf) < need {
+		ws.buf = make([]byte, need)
+	}
+	buf := ws.buf[:need]
+	marks := ws.marks[:0]
+	k := 0
+	for i := 0; i < len(text); {
+		if c := text[i]; c < utf8.RuneSelf {
+			buf[k] = asciiLower[c]
+			k++
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(text[i:])
+		k0 := k
+		if l, changed := pyunicode.LowerRuneAt(text, i, n, r); changed {
+			// A lowered character can expand to several of different
+			// classes: "İ" becomes "i" + U+0307, and the mark splits words.
+			for _, lr := range l {
+				if pyunicode.IsWord(lr) {
+					k += utf8.EncodeRune(buf[k:], lr)
+				} else {
+					buf[k] = 0
+					k++
+				}
+			}
+		} else if pyunicode.IsWord(r) {
+			k += copy(buf[k:], text[i:i+n])
+		} else {
+			buf[k] = 0
+			k++
+		}
+		marks = append(marks, mark{k0, k, i, i + n})
+		i += n
+	}
+	clear(buf[k : k+17])
+	ws.buf, ws.marks = buf[:k+1], marks
+}
+
+// next returns the word at or after buf[from:], and where to look next;
+// ok is false when there are no more words.
+func (ws *words) next(from int) (w []byte, start, end int, ok bool) {
+	buf := ws.buf
+	for from < len(buf) && buf[from] == 0 {
+		from++
+	}
+	if from >= len(buf) {
+		return nil, 0, 0, false
+	}
+	// Find the terminating zero 8 bytes at a time (the padding after the
+	// final zero makes every load safe): x-0x01… & ^x & 0x80… marks the
+	// lowest zero byte exactly.
+	full := buf[:cap(buf)]
+	i := from
+	for {
+		x := binary.LittleEndian.Uint64(full[i:])
+		if z := (x - 0x0101010101010101) &^ x & 0x8080808080808080; z != 0 {
+			i += bits.TrailingZeros64(z) >> 3
+			break
+		}
+		i += 8
+	}
+	return buf[from:i:min(i+16, cap(buf))], from, i, true
+}
+
+// srcSpan maps the word buf[b0:b1] back to its bytes in the input. cursor
+// indexes marks and only moves forward as words are visited in order.
+func (ws *words) srcSpan(b0, b1 int, cursor *int) (int, int) {
+	m := ws.marks
+	c := *cursor
+	for c < len(m) && m[c].b1 <= b0 {
+		c++
+	}
+	*cursor = c
+	// Before mark c (or after all marks) ASCII maps byte for byte.
+	var s0 int
+	switch {
+	case c < len(m) && m[c].b0 <= b0: // starts inside a non-ASCII character
+		s0 = m[c].s0
+	case c > 0:
+		s0 = m[c-1].s1 + b0 - m[c-1].b1
+	default:
+		s0 = b0
+	}
+	e := c
+	for e < len(m) && m[e].b1 < b1 {
+		e++
+	}
+	var s1 int
+	switch {
+	case e < len(m) && m[e].b0 < b1: // ends inside a non-ASCII character
+		s1 = m[e].s1
+	case e > 0:
+		s1 = m[e-1].s1 + b1 - m[e-1].b1
+	default:
+		s1 = b1
+	}
+	return s0, s1
+}
