@@ -61,16 +61,23 @@ func (modernProfile) Tokens(text []byte, fn func(Token)) {
 	})
 }
 
+// unifyPunct maps apostrophe and hyphen variants to ASCII.
+var unifyPunct = strings.NewReplacer("’", "'", "ʼ", "'", "‐", "-", "‑", "-")
+
 // modernWords turns one raw word (joiners included) into its output tokens:
 // usually one, two for a negative contraction ("don't" → "do"... "not"),
 // none for a stopword.
 func modernWords(raw string) []string {
-	raw = strings.NewReplacer("’", "'", "ʼ", "'", "‐", "-", "‑", "-").Replace(raw)
+	if !isASCII(raw) {
+		raw = unifyPunct.Replace(raw)
+	}
 	acronym := isAcronym(raw)
 	if acronym {
 		raw = strings.ReplaceAll(raw, ".", "")
 	}
-	raw = strings.ReplaceAll(raw, ",", "") // 20,000 → 20000 (commas only survive between digits)
+	if strings.IndexByte(raw, ',') >= 0 {
+		raw = strings.ReplaceAll(raw, ",", "") // 20,000 → 20000 (commas only survive between digits)
+	}
 	if !isASCII(raw) {
 		raw = norm.NFKC.String(raw)
 	}

@@ -3,8 +3,8 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"log/slog"
-	"os"
 	"runtime"
 	"strings"
 
@@ -70,7 +70,7 @@ Formats (--format, or from the file name):
 			if len(args) == 0 {
 				args = []string{"-"}
 			}
-			out := bufio.NewWriterSize(os.Stdout, 256<<10)
+			out := bufio.NewWriterSize(cmd.OutOrStdout(), 256<<10)
 			defer out.Flush()
 			for _, path := range args {
 				f := annotate.Format(format)
@@ -105,7 +105,13 @@ Formats (--format, or from the file name):
 }
 
 func normalizeFile(cmd *cobra.Command, path string, out *bufio.Writer, p normalize.Profile, opt annotate.Options) error {
-	in, err := corpus.Open(path)
+	var in io.ReadCloser
+	var err error
+	if path == "-" {
+		in, err = corpus.NewReader("-", cmd.InOrStdin())
+	} else {
+		in, err = corpus.Open(path)
+	}
 	if err != nil {
 		return err
 	}

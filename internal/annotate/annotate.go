@@ -75,8 +75,8 @@ type Annotator interface {
 // Options configure a run.
 type Options struct {
 	Format   Format
-	Fields   []string // text fields (JSONL) or columns (CSV/TSV); joined with Join
-	Join     string
+	Fields   []string // text fields (JSONL) or columns (CSV/TSV)
+	Join     string   // put between joined fields, verbatim ("" glues them)
 	NoHeader bool // CSV/TSV without a header row: Fields are 1-based numbers
 	// PlainOutput writes only the added values, tab-separated, one line per
 	// record, whatever the input format.
@@ -111,7 +111,7 @@ type record struct {
 }
 
 type result struct {
-	out   []byte
+	out   []byte // the records before err, if any
 	stats Stats
 	err   error // fail mode: first malformed record
 }
@@ -123,9 +123,6 @@ func Run(ctx context.Context, name string, r io.Reader, w io.Writer, a Annotator
 	}
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
-	}
-	if opt.Join == "" && len(opt.Fields) > 1 {
-		opt.Join = " "
 	}
 	var (
 		next  func() (record, error)
@@ -233,11 +230,11 @@ func Run(ctx context.Context, name string, r io.Reader, w io.Writer, a Annotator
 		return batch, len(batch) > 0, nil
 	}
 	err := pipeline.Ordered(ctx, opt.Workers, nextBatch, bw.process, func(res result) error {
-		if res.err != nil {
-			return res.err
-		}
 		if _, err := w.Write(res.out); err != nil {
 			return err
+		}
+		if res.err != nil {
+			return res.err // after writing the records before it
 		}
 		total.Records += res.stats.Records
 		total.Bytes += res.stats.Bytes
