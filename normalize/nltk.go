@@ -105,7 +105,25 @@ type memoSlot struct {
 	meta uint32
 }
 
-var memoPool = sync.Pool{New: func() any { return new(memo) }}
+// memos is a free list of memos. Unlike a sync.Pool it survives garbage
+// collection, so a long run does not refill its caches after every cycle.
+var memos = make(chan *memo, 64)
+
+func getMemo() *memo {
+	select {
+	case m := <-memos:
+		return m
+	default:
+		return new(memo)
+	}
+}
+
+func putMemo(m *memo) {
+	select {
+	case memos <- m:
+	default: // more memos than the list holds: let this one go
+	}
+}
 
 // pack loads a word of up to 16 bytes into two integers, zero padded. The
 // word's capacity must reach 16 bytes (words.next guarantees it).
@@ -145,7 +163,7 @@ func (m *memo) word(t *nltkTables, w []byte) (string, bool) {
 	}
 	if out != "" {
 		if len(m.outs) == 1<<16 { // bounded: start afresh
-			m.slots, m.outs = [1 << memoBits]memoSlot{}, m.outs[:0]
+			*m = memo{outs: m.outs[:0]}
 		}
 		m.outs = append(m.outs, out)
 		meta |= uint32(len(m.outs)) << 8
@@ -156,7 +174,7 @@ func (m *memo) word(t *nltkTables, w []byte) (string, bool) {
 
 func (nltkProfile) Append(dst, text []byte) []byte {
 	t := nltkTable()
-	m := memoPool.Get().(*memo)
+	m := getMemo()
 	ws := wordsPool.Get().(*words)
 	ws.scan(text)
 	start := len(dst)
@@ -180,14 +198,14 @@ func (nltkProfile) Append(dst, text []byte) []byte {
 		}
 	}
 	wordsPool.Put(ws)
-	memoPool.Put(m)
+	putMemo(m)
 	return dst
 }
 
 func (nltkProfile) Tokens(text []byte, fn func(Token)) {
 	t := nltkTable()
-	m := memoPool.Get().(*memo)
-	defer memoPool.Put(m)
+	m := getMemo()
+	defer putMemo(m)
 	ws := wordsPool.Get().(*words)
 	defer wordsPool.Put(ws)
 	ws.scan(text)

@@ -138,6 +138,5 @@ type normalizer struct{ p normalize.Profile }
 func (normalizer) Fields() []string { return []string{"normalized"} }
 
 func (n normalizer) Annotate(text []byte) []annotate.Value {
-	out := n.p.Append(nil, text)
-	return []annotate.Value{{JSON: annotate.AppendJSONString(nil, string(out)), Text: string(out)}}
+	return []annotate.Value{annotate.StringValue(n.p.Append(nil, text))}
 }

@@ -13,12 +13,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
 	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/credence-news/credence/corpus"
 	"github.com/credence-news/credence/internal/pipeline"
@@ -59,10 +60,25 @@ func FormatOf(name string) Format {
 	return ""
 }
 
-// Value is one added field: its JSON encoding and its plain-text form.
+// Value is one added field: its JSON encoding and its plain-text form
+// (which may share JSON's bytes).
 type Value struct {
 	JSON []byte
-	Text string
+	Text []byte
+}
+
+// StringValue makes the Value of a string with a single allocation.
+func StringValue(s []byte) Value {
+	b := make([]byte, 0, len(s)+2)
+	b = append(b, '"')
+	b = append(b, s...)
+	b = append(b, '"')
+	for _, c := range s {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return Value{JSON: AppendJSONString(b[:0], string(s)), Text: s}
+		}
+	}
+	return Value{JSON: b, Text: b[1 : len(b)-1]}
 }
 
 // Annotator computes the fields added to a record from its text. It must be
@@ -100,7 +116,7 @@ type Stats struct {
 
 const (
 	batchRecords = 256
-	batchBytes   = 4 << 20
+	batchBytes   = 1 << 20
 )
 
 type record struct {
@@ -125,7 +141,9 @@ func Run(ctx context.Context, name string, r io.Reader, w io.Writer, a Annotator
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
 	var (
-		next  func() (record, error)
+		arena      []byte
+		batchStart bool
+		next       func() (record, error)
 		table *corpus.TableReader
 		cols  []int
 	)
@@ -152,6 +170,9 @@ func Run(ctx context.Context, name string, r io.Reader, w io.Writer, a Annotator
 		}
 		lr := corpus.NewLineReader(name, r, opt.MaxRecord)
 		next = func() (record, error) {
+			if batchStart { // lines of one batch share one allocation, sized by the last
+				arena = make([]byte, 0, max(64<<10, len(arena)+len(arena)/8))
+			}
 			for {
 				b, err := lr.Next()
 				if err != nil {
@@ -164,7 +185,9 @@ func Run(ctx context.Context, name string, r io.Reader, w io.Writer, a Annotator
 				if opt.Format == JSONL && len(bytes.TrimSpace(b)) == 0 {
 					continue // blank lines separate nothing in JSONL
 				}
-				return record{line: lr.Line(), raw: bytes.Clone(b)}, nil
+				n := len(arena)
+				arena = append(arena, b...)
+				return record{line: lr.Line(), raw: arena[n:len(arena):len(arena)]}, nil
 			}
 		}
 	case CSV, TSV:
@@ -210,9 +233,10 @@ func Run(ctx context.Context, name string, r io.Reader, w io.Writer, a Annotator
 		if eof {
 			return nil, false, nil
 		}
-		var batch []record
+		batch := make([]record, 0, batchRecords)
 		size := 0
 		for len(batch) < batchRecords && size < batchBytes {
+			batchStart = len(batch) == 0
 			rec, err := next()
 			if err == io.EOF {
 				eof = true
@@ -261,8 +285,17 @@ type batchWriter struct {
 
 func (bw *batchWriter) process(batch []record) result {
 	var res result
+	size := 0
 	for _, rec := range batch {
-		out, err := bw.one(res.out, rec, &res.stats)
+		size += len(rec.raw)
+		for _, f := range rec.fields {
+			size += len(f)
+		}
+	}
+	res.out = make([]byte, 0, size+size/2+64*len(batch))
+	var p objParser
+	for _, rec := range batch {
+		out, err := bw.one(res.out, rec, &res.stats, &p)
 		if err != nil {
 			if !bw.opt.SkipBad {
 				res.err = err
@@ -285,7 +318,7 @@ func (bw *batchWriter) lineErr(line int, format string, args ...any) error {
 }
 
 // one appends the annotated form of rec to dst.
-func (bw *batchWriter) one(dst []byte, rec record, st *Stats) ([]byte, error) {
+func (bw *batchWriter) one(dst []byte, rec record, st *Stats, p *objParser) ([]byte, error) {
 	if rec.err != nil {
 		return dst, rec.err
 	}
@@ -303,7 +336,7 @@ func (bw *batchWriter) one(dst []byte, rec record, st *Stats) ([]byte, error) {
 		return bw.plain(dst, bw.a.Annotate(repair(rec.raw))), nil
 	case JSONL:
 		st.Bytes += int64(len(rec.raw))
-		obj, err := parseObject(repair(rec.raw))
+		obj, err := p.parse(repair(rec.raw))
 		if err != nil {
 			return dst, bw.lineErr(rec.line, "%v", err)
 		}
@@ -336,7 +369,7 @@ func (bw *batchWriter) one(dst []byte, rec record, st *Stats) ([]byte, error) {
 		}
 		row := rec.fields
 		for _, v := range vals {
-			row = append(row, v.Text)
+			row = append(row, string(v.Text))
 		}
 		return append(dst, bw.row(nil, row)...), nil
 	}
@@ -364,42 +397,72 @@ func (bw *batchWriter) row(dst []byte, fields []string) []byte {
 	return append(dst, buf.Bytes()...)
 }
 
-// object is a JSON object's members in input order, values kept verbatim.
+// object is one JSON object's members as spans of its line, in input order:
+// values are copied verbatim, never re-encoded.
 type object struct {
-	keys []string
-	vals []json.RawMessage
+	line    []byte
+	members []member
 }
 
-func parseObject(line []byte) (*object, error) {
-	dec := json.NewDecoder(bytes.NewReader(line))
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, fmt.Errorf("invalid JSON: %w", err)
+type member struct{ n0, n1, v0, v1 int } // name and value spans in line
+
+// objParser parses JSON objects with a reused decoder (one per batch).
+type objParser struct {
+	r   bytes.Reader
+	dec *jsontext.Decoder
+	obj object
+}
+
+func (p *objParser) parse(line []byte) (*object, error) {
+	p.r.Reset(line)
+	if p.dec == nil {
+		p.dec = jsontext.NewDecoder(&p.r, jsontext.AllowDuplicateNames(true))
+	} else {
+		p.dec.Reset(&p.r, jsontext.AllowDuplicateNames(true))
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+	d := p.dec
+	obj := &p.obj
+	obj.line, obj.members = line, obj.members[:0]
+	if d.PeekKind() != '{' {
+		if _, err := d.ReadValue(); err != nil {
+			return nil, fmt.Errorf("invalid JSON: %w", err)
+		}
 		return nil, errors.New("not a JSON object")
 	}
-	obj := &object{}
-	for dec.More() {
-		tok, err := dec.Token()
+	if _, err := d.ReadToken(); err != nil {
+		return nil, fmt.Errorf("invalid JSON: %w", err)
+	}
+	for d.PeekKind() != '}' {
+		name, err := d.ReadValue()
 		if err != nil {
 			return nil, fmt.Errorf("invalid JSON: %w", err)
 		}
-		key, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
+		n1 := int(d.InputOffset())
+		n0 := n1 - len(name)
+		val, err := d.ReadValue()
+		if err != nil {
 			return nil, fmt.Errorf("invalid JSON: %w", err)
 		}
-		obj.keys = append(obj.keys, key)
-		obj.vals = append(obj.vals, v)
+		v1 := int(d.InputOffset())
+		obj.members = append(obj.members, member{n0, n1, v1 - len(val), v1})
 	}
-	if _, err := dec.Token(); err != nil {
+	if _, err := d.ReadToken(); err != nil {
 		return nil, fmt.Errorf("invalid JSON: %w", err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := d.ReadToken(); err != io.EOF {
 		return nil, errors.New("invalid JSON: data after the object")
 	}
 	return obj, nil
+}
+
+// is reports whether member m is named name.
+func (o *object) is(m member, name string) bool {
+	raw := o.line[m.n0:m.n1]
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1:len(raw)-1]) == name
+	}
+	u, _ := jsontext.AppendUnquote(nil, raw)
+	return string(u) == name
 }
 
 // text joins the named string fields; a missing field is an error, null is
@@ -408,62 +471,61 @@ func (o *object) text(fields []string, join string) ([]byte, error) {
 	var out []byte
 	for i, f := range fields {
 		idx := -1
-		for k, key := range o.keys {
-			if key == f {
+		for k, m := range o.members {
+			if o.is(m, f) {
 				idx = k // the last duplicate wins, as in encoding/json
 			}
 		}
 		if idx < 0 {
 			return nil, fmt.Errorf("no field %q", f)
 		}
-		var s *string
-		if err := json.Unmarshal(o.vals[idx], &s); err != nil {
-			return nil, fmt.Errorf("field %q is not a string", f)
-		}
 		if i > 0 {
 			out = append(out, join...)
 		}
-		if s != nil {
-			out = append(out, *s...)
+		m := o.members[idx]
+		v := o.line[m.v0:m.v1]
+		switch v[0] {
+		case 'n': // null
+		case '"':
+			out, _ = jsontext.AppendUnquote(out, v) // valid UTF-8: repaired before parsing
+		default:
+			return nil, fmt.Errorf("field %q is not a string", f)
 		}
 	}
 	return out, nil
 }
 
 // appendWith writes the object with the given fields set: existing members
-// keep their place, new ones go last.
+// keep their place (a later duplicate is dropped), new ones go last.
 func (o *object) appendWith(dst []byte, names []string, vals []Value) []byte {
 	dst = append(dst, '{')
-	set := make([]bool, len(names))
+	var set uint64 // bit j: names[j] written
 	first := true
-	member := func(k string, v []byte) {
+	member := func(name, v []byte) {
 		if !first {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = AppendJSONString(dst, k)
+		dst = append(dst, name...)
 		dst = append(dst, ':')
 		dst = append(dst, v...)
 	}
-	for i, k := range o.keys {
-		v := []byte(o.vals[i])
-		replaced := false
+	for _, m := range o.members {
+		v, skip := o.line[m.v0:m.v1], false
 		for j, n := range names {
-			if k == n {
-				if set[j] {
-					replaced = true // drop a later duplicate of a field we set
-					break
-				}
-				v, set[j] = vals[j].JSON, true
+			if o.is(m, n) {
+				skip = set&(1<<j) != 0
+				v, set = vals[j].JSON, set|1<<j
+				break
 			}
 		}
-		if !replaced {
-			member(k, v)
+		if !skip {
+			member(o.line[m.n0:m.n1], v)
 		}
 	}
 	for j, n := range names {
-		if !set[j] {
-			member(n, vals[j].JSON)
+		if set&(1<<j) == 0 {
+			member(AppendJSONString(nil, n), vals[j].JSON)
 		}
 	}
 	return append(dst, '}', '\n')

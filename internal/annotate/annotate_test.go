@@ -21,8 +21,7 @@ type upper struct{}
 
 func (upper) Fields() []string { return []string{"upper"} }
 func (upper) Annotate(text []byte) []Value {
-	s := strings.ToUpper(string(text))
-	return []Value{{JSON: AppendJSONString(nil, s), Text: s}}
+	return []Value{StringValue(bytes.ToUpper(text))}
 }
 
 func run(t *testing.T, in string, opt Options) (string, Stats, error) {
