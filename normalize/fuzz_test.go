@@ -1,6 +1,8 @@
 package normalize
 
 import (
+	"fmt"
+	"time"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -21,6 +23,15 @@ func FuzzNormalize(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			select {
+			case <-done:
+			case <-time.After(3 * time.Second):
+				panic(fmt.Sprintf("slow input %q", s))
+			}
+		}()
 		in, _ := ValidUTF8([]byte(s))
 		for _, name := range Names() {
 			p, _ := Lookup(name)

@@ -161,7 +161,7 @@ func (m *memo) word(t *nltkTables, w []byte) (string, bool) {
 	if keep {
 		meta |= 32
 	}
-	if out != "" {
+	if keep && out != "" {
 		if len(m.outs) == 1<<16 { // bounded: start afresh
 			*m = memo{outs: m.outs[:0]}
 		}
