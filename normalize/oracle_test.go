@@ -86,7 +86,13 @@ func oracleDocs(n int) []string {
 		var b strings.Builder
 		words := 1 + rng.IntN(30)
 		for w := 0; w < words; w++ {
-			switch k := rng.IntN(10); {
+			switch k := rng.IntN(11); {
+			case k == 10:
+				// Short strings over the letters of the detachment rules:
+				// several rounds of rules, results under 2 characters.
+				for n := 1 + rng.IntN(6); n > 0; n-- {
+					b.WriteByte("sesxzchmnaiy0"[rng.IntN(13)])
+				}
 			case k < 4:
 				s := forms[rng.IntN(len(forms))]
 				if rng.IntN(4) == 0 {
