@@ -2,9 +2,9 @@ package normalize
 
 import (
 	"fmt"
-	"time"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/credence-news/credence/internal/pyunicode"

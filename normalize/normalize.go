@@ -43,6 +43,7 @@ type Profile interface {
 var profiles = map[string]Profile{
 	"nltk":   nltkProfile{},
 	"modern": modernProfile{},
+	"plain":  plainProfile{},
 }
 
 // Lookup returns the profile with the given name.

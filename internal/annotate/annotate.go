@@ -93,13 +93,16 @@ type Options struct {
 	Format   Format
 	Fields   []string // text fields (JSONL) or columns (CSV/TSV)
 	Join     string   // put between joined fields, verbatim ("" glues them)
-	NoHeader bool // CSV/TSV without a header row: Fields are 1-based numbers
+	NoHeader bool     // CSV/TSV without a header row: Fields are 1-based numbers
 	// PlainOutput writes only the added values, tab-separated, one line per
 	// record, whatever the input format.
 	PlainOutput bool
-	SkipBad     bool // skip malformed records (counted) instead of failing
-	MaxRecord   int  // bytes; longer lines are malformed records
-	Workers     int
+	// JSONOutput writes text and lines input as one JSON object of the
+	// added fields per record (classify), instead of their plain text.
+	JSONOutput bool
+	SkipBad    bool // skip malformed records (counted) instead of failing
+	MaxRecord  int  // bytes; longer lines are malformed records
+	Workers    int
 	// Progress, when set, is called after each batch is written.
 	Progress func(Stats)
 }
@@ -144,8 +147,8 @@ func Run(ctx context.Context, name string, r io.Reader, w io.Writer, a Annotator
 		arena      []byte
 		batchStart bool
 		next       func() (record, error)
-		table *corpus.TableReader
-		cols  []int
+		table      *corpus.TableReader
+		cols       []int
 	)
 	switch opt.Format {
 	case Text:
@@ -333,7 +336,11 @@ func (bw *batchWriter) one(dst []byte, rec record, st *Stats, p *objParser) ([]b
 	switch bw.opt.Format {
 	case Text, Lines:
 		st.Bytes += int64(len(rec.raw))
-		return bw.plain(dst, bw.a.Annotate(repair(rec.raw))), nil
+		vals := bw.a.Annotate(repair(rec.raw))
+		if bw.opt.JSONOutput {
+			return (&object{}).appendWith(dst, bw.a.Fields(), vals), nil
+		}
+		return bw.plain(dst, vals), nil
 	case JSONL:
 		st.Bytes += int64(len(rec.raw))
 		obj, err := p.parse(repair(rec.raw))

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/credence-news/credence/eval"
+	"github.com/credence-news/credence/internal/learn"
+	"github.com/credence-news/credence/model"
+)
+
+func newEvalCmd() *cobra.Command {
+	var (
+		df                     dataFlags
+		modelPath, html, slice string
+		jsonOut                bool
+		workers                int
+	)
+	cmd := &cobra.Command{
+		Use:   "eval --model MODEL --data FILE",
+		Short: "Measure a model on labeled data: accuracy, F1, calibration, per slice",
+		Example: `  credence eval --model liar.model --data liar/test.tsv.gz --label-map "true,mostly-true,half-true=real;barely-true,false,pants-fire=fake" --json
+  credence eval --model pr.model --data other.csv --slice-by domain --html report.html`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if modelPath == "" {
+				return usagef("--model MODEL is required")
+			}
+			m, err := model.Load(modelPath)
+			if err != nil {
+				return err
+			}
+			docs, _, err := df.read(slice)
+			if err != nil {
+				return err
+			}
+			r, err := learn.Evaluate(m, docs, slice, workers)
+			if err != nil {
+				return err
+			}
+			if html != "" {
+				if err := writeHTMLReport(html, "credence eval: "+modelPath, r, cardNotes(m)); err != nil {
+					return err
+				}
+			}
+			w := cmd.OutOrStdout()
+			if jsonOut {
+				return json.NewEncoder(w).Encode(r)
+			}
+			fmt.Fprintf(w, "model %s on %d documents\n\n", m.Card.ID, r.N)
+			return eval.WriteTable(w, r)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&modelPath, "model", "", "model file")
+	df.register(fl, true)
+	fl.StringVar(&slice, "slice-by", "", "column: also report the metrics per value of this column")
+	fl.StringVar(&html, "html", "", "also write a self-contained HTML report with plots")
+	fl.BoolVar(&jsonOut, "json", false, "print one JSON object")
+	fl.IntVar(&workers, "workers", runtime.GOMAXPROCS(0), "parallel workers")
+	return cmd
+}

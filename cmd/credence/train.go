@@ -1,0 +1,256 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/credence-news/credence/corpus"
+	"github.com/credence-news/credence/eval"
+	"github.com/credence-news/credence/feature"
+	"github.com/credence-news/credence/internal/atomicfile"
+	"github.com/credence-news/credence/internal/learn"
+	"github.com/credence-news/credence/model"
+	"github.com/credence-news/credence/normalize"
+)
+
+func newTrainCmd() *cobra.Command {
+	var (
+		df                           dataFlags
+		algo, profile, ngrams, chars string
+		out, html, testRows, groupBy string
+		timeCol, cStr                string
+		balanced, jsonOut            bool
+		testFrac, maxDF, alpha       float64
+		minDF, maxFeatures, buckets  int
+		folds, workers               int
+		seed                         uint64
+	)
+	cmd := &cobra.Command{
+		Use:   "train --data FILE --out MODEL",
+		Short: "Train a classifier on a labeled corpus and measure it on held-out data",
+		Long: `train reads a labeled corpus, holds out test data, fits TF-IDF n-gram features and a
+linear model (C chosen by cross-validation on the training part unless --C is given),
+reports how the model does on the held-out part, and saves it with a model card.
+
+Held-out data (one of):
+  --test-frac F      stratified random fraction (default 0.2; 0 trains on everything)
+  --test-rows FILE   a split.json with the test row indices
+  --group-by COL     group-disjoint: no value of COL (site, author, page) on both sides
+  --time-col COL     time-ordered: train on the earlier part, test on the later`,
+		Example: `  credence train --data liar/train.tsv.gz --label-map "true,mostly-true,half-true=real;barely-true,false,pants-fire=fake" --out liar.model
+  credence train --data Fake.csv=fake --data True.csv=real --out isot.model --algo svm
+  credence train --data perezrosas2018.csv.gz --test-rows split.json --out pr.model --html report.html`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return usagef("--out MODEL is required")
+			}
+			if _, err := normalize.Lookup(profile); err != nil {
+				return usageError{err}
+			}
+			cfg := feature.DefaultConfig()
+			var err error
+			if cfg.MinN, cfg.MaxN, err = parseRange(ngrams); err != nil {
+				return usagef("--ngrams: %v", err)
+			}
+			if chars != "" && chars != "0" {
+				if cfg.CharMinN, cfg.CharMaxN, err = parseRange(chars); err != nil {
+					return usagef("--char-ngrams: %v", err)
+				}
+			}
+			cfg.MinDF, cfg.MaxDF, cfg.MaxFeatures, cfg.Buckets = minDF, maxDF, maxFeatures, buckets
+			if err := cfg.Validate(); err != nil {
+				return usageError{err}
+			}
+			var C float64
+			if cStr != "auto" {
+				if C, err = strconv.ParseFloat(cStr, 64); err != nil || C <= 0 {
+					return usagef("--C must be auto or a number > 0, not %q", cStr)
+				}
+			}
+			ways := 0
+			for _, s := range []string{testRows, groupBy, timeCol} {
+				if s != "" {
+					ways++
+				}
+			}
+			if ways > 1 {
+				return usagef("choose one of --test-rows, --group-by and --time-col")
+			}
+			docs, spec, err := df.read(groupBy, timeCol)
+			if err != nil {
+				return err
+			}
+			p, _ := normalize.Lookup(profile)
+			started := time.Now()
+			logStage := func(s string) { slog.Info(s, "elapsed", time.Since(started).Round(time.Millisecond).String()) }
+			logStage(fmt.Sprintf("normalizing %d documents (%s profile)", len(docs), profile))
+			prep, err := learn.Prepare(docs, p, workers)
+			if err != nil {
+				return err
+			}
+			res, err := learn.Train(prep, learn.Settings{
+				Profile: profile, Features: cfg, Folds: folds, Workers: workers, Progress: logStage,
+				Train: model.TrainOptions{Algo: algo, C: C, Alpha: alpha, Balanced: balanced, Seed: seed},
+				Split: learn.Split{TestFrac: testFrac, TestRows: testRows, GroupBy: groupBy, TimeCol: timeCol, Seed: seed},
+			})
+			if err != nil {
+				return err
+			}
+			m := res.Model
+			m.Card.CredenceVersion = version()
+			m.Card.Created = time.Now().UTC().Truncate(time.Second)
+			m.Card.Text, m.Card.Join, m.Card.LabelColumn = spec.Text, spec.Join, spec.Label
+			if spec.LabelMap != nil {
+				m.Card.LabelMap = spec.LabelMap.String()
+			}
+			if m.Card.Data, err = fingerprint(spec.Inputs, docs); err != nil {
+				return err
+			}
+			if err := m.Save(out); err != nil {
+				return err
+			}
+			slog.Info("saved model", "path", out, "id", m.Card.ID, "elapsed", time.Since(started).Round(time.Millisecond).String())
+			if html != "" && res.HeldOut != nil {
+				if err := writeHTMLReport(html, "credence train: "+out, res.HeldOut, cardNotes(m)); err != nil {
+					return err
+				}
+			}
+			w := cmd.OutOrStdout()
+			if jsonOut {
+				return json.NewEncoder(w).Encode(map[string]any{
+					"model": m.Card, "held_out": res.HeldOut, "chosen_c": res.ChosenC, "cv_macro_f1": cvScores(res.CVScores),
+					"seconds": seconds(res.Timings),
+				})
+			}
+			fmt.Fprintf(w, "model %s (%s, %s profile, %d features) → %s\n", m.Card.ID, m.Card.Algo, profile, m.Features.NumFeatures(), out)
+			if res.ChosenC > 0 {
+				fmt.Fprintf(w, "C = %g, chosen by %d-fold cross-validation on the training part (mean macro-F1 %s)\n", res.ChosenC, max(folds, 3), formatCV(res.CVScores))
+			}
+			fmt.Fprintf(w, "trained on %d documents; held out %d (%s)\n", res.TrainRows, res.TestRows, m.Card.Split)
+			if res.HeldOut == nil {
+				fmt.Fprintln(w, "no held-out data: these are not figures to believe; use --test-frac, --test-rows, --group-by or --time-col")
+				return nil
+			}
+			fmt.Fprintln(w)
+			return eval.WriteTable(w, res.HeldOut)
+		},
+	}
+	fl := cmd.Flags()
+	df.register(fl, true)
+	fl.StringVar(&algo, "algo", "logreg", "model: logreg (multinomial logistic regression), svm (linear SVM), nb (multinomial naive Bayes)")
+	fl.StringVar(&cStr, "C", "auto", "inverse regularization for logreg/svm, or auto (cross-validated)")
+	fl.BoolVar(&balanced, "balanced", true, "weight classes inversely to their frequency")
+	fl.Float64Var(&alpha, "alpha", 1, "naive Bayes smoothing")
+	fl.StringVar(&profile, "profile", "plain", "normalization: "+strings.Join(normalize.Names(), ", "))
+	fl.StringVar(&ngrams, "ngrams", "1-2", "word n-gram orders, e.g. 1-2 or 1-3")
+	fl.StringVar(&chars, "char-ngrams", "0", "character n-gram orders within words, e.g. 2-5 (0 = none)")
+	fl.IntVar(&minDF, "min-df", 2, "drop n-grams in fewer documents")
+	fl.Float64Var(&maxDF, "max-df", 1, "drop n-grams in more than this fraction of documents")
+	fl.IntVar(&maxFeatures, "max-features", 0, "keep only the most frequent n-grams (0 = all)")
+	fl.IntVar(&buckets, "buckets", 0, "hash n-grams into this many buckets instead of a vocabulary (for huge corpora)")
+	fl.Float64Var(&testFrac, "test-frac", 0.2, "held-out fraction (stratified random unless --group-by/--time-col)")
+	fl.StringVar(&testRows, "test-rows", "", "split.json with the test rows")
+	fl.StringVar(&groupBy, "group-by", "", "column: hold out whole groups (e.g. site, author)")
+	fl.StringVar(&timeCol, "time-col", "", "column: hold out the latest documents")
+	fl.IntVar(&folds, "folds", 3, "cross-validation folds for --C auto")
+	fl.Uint64Var(&seed, "seed", 1, "random seed (splits, SVM order)")
+	fl.StringVar(&out, "out", "", "model file to write")
+	fl.StringVar(&html, "html", "", "also write a self-contained HTML report with plots")
+	fl.BoolVar(&jsonOut, "json", false, "print a JSON object instead of tables")
+	fl.IntVar(&workers, "workers", runtime.GOMAXPROCS(0), "parallel workers")
+	return cmd
+}
+
+func parseRange(s string) (int, int, error) {
+	lo, hi, ok := strings.Cut(s, "-")
+	if !ok {
+		hi = lo
+	}
+	a, err1 := strconv.Atoi(lo)
+	b, err2 := strconv.Atoi(hi)
+	if err1 != nil || err2 != nil {
+		return 0, 0, fmt.Errorf("%q is not N or N-M", s)
+	}
+	return a, b, nil
+}
+
+// fingerprint hashes each input so a model card says exactly what it learned from.
+func fingerprint(inputs []corpus.Input, docs []corpus.Document) ([]model.DataInfo, error) {
+	rows := map[string]int{}
+	for _, d := range docs {
+		rows[d.File]++
+	}
+	var out []model.DataInfo
+	for _, in := range inputs {
+		f, err := os.Open(in.Path)
+		if err != nil {
+			return nil, err
+		}
+		h := sha256.New()
+		n, err := io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("fingerprint %s: %w", in.Path, err)
+		}
+		out = append(out, model.DataInfo{Path: in.Path, SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: n, Rows: rows[in.Path], Label: in.Label})
+	}
+	return out, nil
+}
+
+func cvScores(m map[float64]float64) map[string]float64 {
+	out := map[string]float64{}
+	for c, v := range m {
+		out[strconv.FormatFloat(c, 'g', -1, 64)] = v
+	}
+	return out
+}
+
+func formatCV(m map[float64]float64) string {
+	var cs []float64
+	for c := range m {
+		cs = append(cs, c)
+	}
+	sort.Float64s(cs)
+	var parts []string
+	for _, c := range cs {
+		parts = append(parts, fmt.Sprintf("C=%g: %.3f", c, m[c]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func seconds(t map[string]time.Duration) map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range t {
+		out[k] = v.Seconds()
+	}
+	return out
+}
+
+func writeHTMLReport(path, title string, r *eval.Report, notes map[string]string) error {
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error { return eval.WriteHTML(w, title, r, notes) })
+}
+
+func cardNotes(m *model.Model) map[string]string {
+	notes := map[string]string{
+		"model id": m.Card.ID, "algorithm": m.Card.Algo, "profile": m.Card.Profile,
+		"features": strconv.Itoa(m.Card.NumFeatures), "split": m.Card.Split,
+		"trained on": fmt.Sprintf("%d documents", m.Card.TrainRows), "credence": m.Card.CredenceVersion,
+	}
+	for i, d := range m.Card.Data {
+		notes[fmt.Sprintf("data %d", i+1)] = fmt.Sprintf("%s (%d rows, sha256 %s…)", d.Path, d.Rows, d.SHA256[:12])
+	}
+	return notes
+}

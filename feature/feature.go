@@ -1,0 +1,350 @@
+// Package feature turns normalized text into sparse TF-IDF vectors over word
+// n-grams (and optionally character n-grams), the input of the linear
+// models. A Vectorizer is fitted once on training text, then immutable and
+// safe for concurrent use.
+//
+// N-grams are identified by a 64-bit hash of their tokens, never by building
+// the n-gram string, so transforming a document allocates nothing but its
+// vector. Names are kept for every feature of a vocabulary (for explanations
+// and model cards); with hashing (Buckets > 0) there is no vocabulary and
+// features are hash buckets.
+package feature
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// Config are the featurization settings; the zero value is not useful, use
+// DefaultConfig and change what you need.
+type Config struct {
+	MinN, MaxN         int     // word n-gram orders, 1..3
+	CharMinN, CharMaxN int     // character n-grams within words; 0 = none
+	MinDF              int     // drop features in fewer documents
+	MaxDF              float64 // drop features in more than this fraction of documents
+	Sublinear          bool    // tf → 1 + ln tf
+	Buckets            int     // > 0: hash features into this many buckets, no vocabulary
+	MaxFeatures        int     // > 0: keep the most frequent (by document frequency)
+}
+
+// DefaultConfig is word unigrams and bigrams, seen in 2+ documents,
+// sublinear TF-IDF: the settings of the strongest linear baselines.
+func DefaultConfig() Config {
+	return Config{MinN: 1, MaxN: 2, MinDF: 2, MaxDF: 1, Sublinear: true}
+}
+
+// Validate reports settings that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.MinN < 1 || c.MaxN < c.MinN || c.MaxN > 3:
+		return fmt.Errorf("word n-grams %d-%d: want 1 <= min <= max <= 3", c.MinN, c.MaxN)
+	case c.CharMinN < 0 || c.CharMaxN < c.CharMinN || c.CharMaxN > 8 || (c.CharMinN == 0) != (c.CharMaxN == 0):
+		return fmt.Errorf("character n-grams %d-%d: want 1 <= min <= max <= 8, or none", c.CharMinN, c.CharMaxN)
+	case c.MinDF < 1:
+		return fmt.Errorf("min document frequency %d: want >= 1", c.MinDF)
+	case c.MaxDF <= 0 || c.MaxDF > 1:
+		return fmt.Errorf("max document frequency %g: want a fraction in (0, 1]", c.MaxDF)
+	case c.Buckets < 0 || c.Buckets > 1<<28:
+		return fmt.Errorf("buckets %d: want 0 (vocabulary) or up to 2^28", c.Buckets)
+	}
+	return nil
+}
+
+// Vec is a sparse vector: feature ids and values, ids ascending.
+type Vec struct {
+	Idx []int32
+	Val []float32
+}
+
+// Reset empties v, keeping its storage.
+func (v *Vec) Reset() { v.Idx, v.Val = v.Idx[:0], v.Val[:0] }
+
+// Vectorizer maps normalized text to TF-IDF vectors.
+type Vectorizer struct {
+	Config Config
+	Names  []string  // feature names, by id (nil with hashing)
+	IDF    []float32 // inverse document frequency, by id
+	index  map[uint64]int32
+}
+
+// NumFeatures is the vector dimension.
+func (v *Vectorizer) NumFeatures() int { return len(v.IDF) }
+
+const charSeed = 0x9E3779B97F4A7C15 // separates character n-gram hashes from word ones
+
+func mix(h, x uint64) uint64 {
+	h ^= x + 0x9E3779B97F4A7C15 + h<<6 + h>>2
+	return h * 0xBF58476D1CE4E5B9
+}
+
+// grams calls fn with the hash of every n-gram of the normalized text
+// (tokens separated by single spaces), and, when name is set, its name.
+func (c *Config) grams(text string, withNames bool, fn func(h uint64, name func() string)) {
+	var toks [3]string // ring of the last tokens
+	var hs [3]uint64
+	n := 0
+	for start := 0; start < len(text); {
+		end := strings.IndexByte(text[start:], ' ')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += start
+		}
+		tok := text[start:end]
+		start = end + 1
+		if tok == "" {
+			continue
+		}
+		th := xxhash.Sum64String(tok)
+		toks[n%3], hs[n%3] = tok, th
+		n++
+		for order := c.MinN; order <= c.MaxN && order <= n; order++ {
+			h := uint64(order)
+			for k := order; k >= 1; k-- {
+				h = mix(h, hs[(n-k)%3])
+			}
+			var name func() string
+			if withNames {
+				order, n := order, n
+				name = func() string {
+					parts := make([]string, order)
+					for k := order; k >= 1; k-- {
+						parts[order-k] = toks[(n-k)%3]
+					}
+					return strings.Join(parts, " ")
+				}
+			}
+			fn(h, name)
+		}
+		if c.CharMaxN > 0 {
+			c.charGrams(tok, withNames, fn)
+		}
+	}
+}
+
+// charGrams hashes the character n-grams of " tok " (word-bounded, as
+// scikit-learn's char_wb), named "c:" + the gram.
+func (c *Config) charGrams(tok string, withNames bool, fn func(uint64, func() string)) {
+	padded := []rune(" " + tok + " ")
+	for n := c.CharMinN; n <= c.CharMaxN; n++ {
+		for i := 0; i+n <= len(padded); i++ {
+			g := string(padded[i : i+n])
+			h := xxhash.Sum64String(g) ^ charSeed
+			var name func() string
+			if withNames {
+				name = func() string { return "c:" + g }
+			}
+			fn(h, name)
+		}
+	}
+}
+
+// Fit learns the vocabulary and IDF weights from normalized training texts.
+func Fit(texts []string, cfg Config) (*Vectorizer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if len(texts) == 0 {
+		return nil, fmt.Errorf("no documents to fit features on")
+	}
+	type entry struct {
+		df   int32
+		last int32 // last document counted, so a gram counts once per document
+		name string
+	}
+	hashing := cfg.Buckets > 0
+	var counts map[uint64]*entry
+	var bucketDF []int32
+	var bucketLast []int32
+	if hashing {
+		bucketDF = make([]int32, cfg.Buckets)
+		bucketLast = make([]int32, cfg.Buckets)
+		for i := range bucketLast {
+			bucketLast[i] = -1
+		}
+	} else {
+		counts = make(map[uint64]*entry, 1<<16)
+	}
+	for d, text := range texts {
+		d := int32(d)
+		cfg.grams(text, !hashing, func(h uint64, name func() string) {
+			if hashing {
+				b := h % uint64(cfg.Buckets)
+				if bucketLast[b] != d {
+					bucketLast[b] = d
+					bucketDF[b]++
+				}
+				return
+			}
+			e := counts[h]
+			if e == nil {
+				counts[h] = &entry{df: 1, last: d, name: name()}
+				return
+			}
+			if e.last != d {
+				e.last = d
+				e.df++
+			}
+		})
+	}
+	n := float64(len(texts))
+	maxDF := int32(math.Floor(cfg.MaxDF * n))
+	keep := func(df int32) bool { return df >= int32(cfg.MinDF) && df <= maxDF }
+	idf := func(df int32) float32 { return float32(math.Log((1+n)/(1+float64(df))) + 1) }
+	v := &Vectorizer{Config: cfg}
+	if hashing {
+		v.IDF = make([]float32, cfg.Buckets)
+		for b, df := range bucketDF {
+			if keep(df) {
+				v.IDF[b] = idf(df)
+			} // a dropped bucket keeps weight 0
+		}
+		return v, nil
+	}
+	type kept struct {
+		h uint64
+		e *entry
+	}
+	var ks []kept
+	for h, e := range counts {
+		if keep(e.df) {
+			ks = append(ks, kept{h, e})
+		}
+	}
+	if cfg.MaxFeatures > 0 && len(ks) > cfg.MaxFeatures {
+		sort.Slice(ks, func(i, j int) bool {
+			if ks[i].e.df != ks[j].e.df {
+				return ks[i].e.df > ks[j].e.df
+			}
+			return ks[i].e.name < ks[j].e.name
+		})
+		ks = ks[:cfg.MaxFeatures]
+	}
+	sort.Slice(ks, func(i, j int) bool { return ks[i].e.name < ks[j].e.name })
+	v.Names = make([]string, len(ks))
+	v.IDF = make([]float32, len(ks))
+	v.index = make(map[uint64]int32, len(ks))
+	for i, k := range ks {
+		v.Names[i], v.IDF[i], v.index[k.h] = k.e.name, idf(k.e.df), int32(i)
+	}
+	if len(ks) == 0 {
+		return nil, fmt.Errorf("no feature occurs in %d+ documents: the corpus is too small or --min-df too high", cfg.MinDF)
+	}
+	return v, nil
+}
+
+// New rebuilds a fitted vectorizer from its parts (as stored in a model).
+func New(cfg Config, names []string, idf []float32) (*Vectorizer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	v := &Vectorizer{Config: cfg, Names: names, IDF: idf}
+	if cfg.Buckets > 0 {
+		if len(names) != 0 || len(idf) != cfg.Buckets {
+			return nil, fmt.Errorf("hashing vectorizer with %d names and %d weights for %d buckets", len(names), len(idf), cfg.Buckets)
+		}
+		return v, nil
+	}
+	if len(names) != len(idf) {
+		return nil, fmt.Errorf("%d feature names but %d weights", len(names), len(idf))
+	}
+	v.index = make(map[uint64]int32, len(names))
+	for i, name := range names {
+		h, err := cfg.hashName(name)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := v.index[h]; dup {
+			return nil, fmt.Errorf("feature %q appears twice", name)
+		}
+		v.index[h] = int32(i)
+	}
+	return v, nil
+}
+
+// hashName recomputes the hash of a feature from its name.
+func (c *Config) hashName(name string) (uint64, error) {
+	if g, ok := strings.CutPrefix(name, "c:"); ok && c.CharMaxN > 0 {
+		return xxhash.Sum64String(g) ^ charSeed, nil
+	}
+	toks := strings.Split(name, " ")
+	if len(toks) < c.MinN || len(toks) > c.MaxN {
+		return 0, fmt.Errorf("feature %q is not a %d-%d-gram", name, c.MinN, c.MaxN)
+	}
+	h := uint64(len(toks))
+	for _, t := range toks {
+		h = mix(h, xxhash.Sum64String(t))
+	}
+	return h, nil
+}
+
+// Transform appends the TF-IDF vector of a normalized text to v (reset
+// first), L2-normalized. The scratch slice ids is reused across calls.
+func (vz *Vectorizer) Transform(text string, v *Vec) {
+	v.Reset()
+	nb := uint64(vz.Config.Buckets)
+	vz.Config.grams(text, false, func(h uint64, _ func() string) {
+		if nb > 0 {
+			v.Idx = append(v.Idx, int32(h%nb))
+			return
+		}
+		if id, ok := vz.index[h]; ok {
+			v.Idx = append(v.Idx, id)
+		}
+	})
+	if len(v.Idx) == 0 {
+		return
+	}
+	sortInt32(v.Idx)
+	// Run-length count the sorted ids into (id, tf), then weight.
+	out := 0
+	var norm float64
+	for i := 0; i < len(v.Idx); {
+		j := i + 1
+		for j < len(v.Idx) && v.Idx[j] == v.Idx[i] {
+			j++
+		}
+		tf := float64(j - i)
+		if vz.Config.Sublinear {
+			tf = 1 + math.Log(tf)
+		}
+		w := float32(tf) * vz.IDF[v.Idx[i]]
+		if w != 0 {
+			v.Idx[out] = v.Idx[i]
+			v.Val = append(v.Val, w)
+			norm += float64(w) * float64(w)
+			out++
+		}
+		i = j
+	}
+	v.Idx = v.Idx[:out]
+	if norm > 0 {
+		inv := float32(1 / math.Sqrt(norm))
+		for i := range v.Val {
+			v.Val[i] *= inv
+		}
+	}
+}
+
+// sortInt32 is insertion sort for the short id lists of one document, with
+// a fallback for long ones.
+func sortInt32(a []int32) {
+	if len(a) > 64 {
+		slices.Sort(a)
+		return
+	}
+	for i := 1; i < len(a); i++ {
+		x := a[i]
+		j := i
+		for j > 0 && a[j-1] > x {
+			a[j] = a[j-1]
+			j--
+		}
+		a[j] = x
+	}
+}

@@ -1,0 +1,432 @@
+// Package learn is the training and evaluation workflow: documents in,
+// a model with an honest model card out. It normalizes and featurizes on
+// all cores, holds out test data the way the user asks (random stratified,
+// a split.json, group-disjoint, time-ordered or k-fold), picks the
+// regularization strength by cross-validation on the training part only,
+// and measures the model on the held-out part.
+package learn
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/credence-news/credence/corpus"
+	"github.com/credence-news/credence/eval"
+	"github.com/credence-news/credence/feature"
+	"github.com/credence-news/credence/model"
+	"github.com/credence-news/credence/normalize"
+)
+
+// Split says how to hold out test data. At most one way is chosen; with
+// none (TestFrac 0 and nothing else) the model trains on everything and its
+// card says it has no held-out figures.
+type Split struct {
+	TestFrac float64 // random stratified fraction
+	TestRows string  // split.json with test row indices (one input file)
+	GroupBy  string  // column: no value on both sides
+	TimeCol  string  // column: train on the earlier part, test on the later
+	Seed     uint64
+}
+
+// Describe says in words how the data was split, for the model card.
+func (s Split) Describe() string {
+	switch {
+	case s.TestRows != "":
+		return "test rows from " + s.TestRows
+	case s.GroupBy != "":
+		return fmt.Sprintf("group-disjoint by %q, %.0f%% test", s.GroupBy, 100*s.TestFrac)
+	case s.TimeCol != "":
+		return fmt.Sprintf("time-ordered by %q, latest %.0f%% test", s.TimeCol, 100*s.TestFrac)
+	case s.TestFrac > 0:
+		return fmt.Sprintf("stratified random, %.0f%% test, seed %d", 100*s.TestFrac, s.Seed)
+	}
+	return "none: trained on all data, no held-out figures"
+}
+
+// Settings configure training.
+type Settings struct {
+	Profile  string
+	Features feature.Config
+	Train    model.TrainOptions // C == 0 for logreg/svm: choose by cross-validation
+	Grid     []float64          // C values to try; nil for the default grid
+	Folds    int                // cross-validation folds for choosing C (default 3)
+	Split    Split
+	Workers  int
+	Progress func(stage string)
+}
+
+// Result reports what training measured.
+type Result struct {
+	Model     *model.Model
+	HeldOut   *eval.Report // nil without a held-out split
+	ChosenC   float64
+	CVScores  map[float64]float64 // mean macro-F1 per C tried
+	TrainRows int
+	TestRows  int
+	Timings   map[string]time.Duration
+}
+
+// Prepared is a corpus normalized once, ready for featurization.
+type Prepared struct {
+	Docs   []corpus.Document
+	Texts  []string // normalized
+	Labels []string // sorted class names
+	Y      []int
+}
+
+// Prepare normalizes documents on all cores and indexes their labels.
+func Prepare(docs []corpus.Document, profile normalize.Profile, workers int) (*Prepared, error) {
+	p := &Prepared{Docs: docs, Texts: NormalizeAll(docs, profile, workers)}
+	seen := map[string]bool{}
+	for _, d := range docs {
+		if d.Label == "" {
+			return nil, fmt.Errorf("%s line %d: document has no label", d.File, d.Line)
+		}
+		if !seen[d.Label] {
+			seen[d.Label] = true
+			p.Labels = append(p.Labels, d.Label)
+		}
+	}
+	sort.Strings(p.Labels)
+	index := map[string]int{}
+	for i, l := range p.Labels {
+		index[l] = i
+	}
+	p.Y = make([]int, len(docs))
+	for i, d := range docs {
+		p.Y[i] = index[d.Label]
+	}
+	return p, nil
+}
+
+// parallel runs fn(i) for i in [0,n) on the given number of goroutines.
+func parallel(n, workers int, fn func(i int)) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var wg sync.WaitGroup
+	var next sync.Mutex
+	i := 0
+	for range min(workers, max(n, 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				next.Lock()
+				j := i
+				i += 64
+				next.Unlock()
+				if j >= n {
+					return
+				}
+				for k := j; k < min(j+64, n); k++ {
+					fn(k)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// NormalizeAll normalizes every document's text.
+func NormalizeAll(docs []corpus.Document, profile normalize.Profile, workers int) []string {
+	out := make([]string, len(docs))
+	parallel(len(docs), workers, func(i int) {
+		b, _ := normalize.ValidUTF8([]byte(docs[i].Text))
+		out[i] = string(profile.Append(nil, b))
+	})
+	return out
+}
+
+// Vectorize featurizes normalized texts.
+func Vectorize(vz *feature.Vectorizer, texts []string, idx []int, workers int) []feature.Vec {
+	out := make([]feature.Vec, len(idx))
+	parallel(len(idx), workers, func(i int) { vz.Transform(texts[idx[i]], &out[i]) })
+	return out
+}
+
+// holdOut returns the train and test row indices.
+func holdOut(p *Prepared, s Split) (train, test []int, err error) {
+	n := len(p.Docs)
+	switch {
+	case s.TestRows != "":
+		files := map[string]bool{}
+		for _, d := range p.Docs {
+			files[d.File] = true
+		}
+		if len(files) != 1 {
+			return nil, nil, errors.New("--test-rows needs exactly one input file (its rows are what split.json counts)")
+		}
+		rows := make([]int, n) // document index by row
+		for i, d := range p.Docs {
+			rows[i] = d.Row
+		}
+		maxRow := 0
+		for _, r := range rows {
+			maxRow = max(maxRow, r+1)
+		}
+		testRows, err := eval.ReadTestRows(s.TestRows, maxRow)
+		if err != nil {
+			return nil, nil, err
+		}
+		isTest := map[int]bool{}
+		for _, r := range testRows {
+			isTest[r] = true
+		}
+		for i, r := range rows {
+			if isTest[r] {
+				test = append(test, i)
+			} else {
+				train = append(train, i)
+			}
+		}
+		return train, test, nil
+	case s.GroupBy != "":
+		groups := make([]string, n)
+		for i, d := range p.Docs {
+			groups[i] = d.Meta[s.GroupBy]
+		}
+		return eval.GroupSplit(groups, frac(s.TestFrac), s.Seed)
+	case s.TimeCol != "":
+		times := make([]string, n)
+		for i, d := range p.Docs {
+			times[i] = d.Meta[s.TimeCol]
+		}
+		return eval.TimeSplit(times, frac(s.TestFrac))
+	case s.TestFrac > 0:
+		return eval.StratifiedSplit(p.Y, s.TestFrac, s.Seed)
+	}
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
+	return all, nil, nil
+}
+
+func frac(f float64) float64 {
+	if f <= 0 {
+		return 0.2
+	}
+	return f
+}
+
+// DefaultGrid are the C values cross-validation chooses among.
+var DefaultGrid = []float64{0.1, 0.3, 1, 3, 10}
+
+// Train runs the whole workflow on prepared documents.
+func Train(p *Prepared, s Settings) (*Result, error) {
+	timings := map[string]time.Duration{}
+	progress := s.Progress
+	if progress == nil {
+		progress = func(string) {}
+	}
+	profile, err := normalize.Lookup(s.Profile)
+	if err != nil {
+		return nil, err
+	}
+	train, test, err := holdOut(p, s.Split)
+	if err != nil {
+		return nil, fmt.Errorf("split: %w", err)
+	}
+	if len(train) == 0 {
+		return nil, errors.New("split left no training documents")
+	}
+	t := time.Now()
+	progress(fmt.Sprintf("features: fitting on %d documents", len(train)))
+	trainTexts := make([]string, len(train))
+	for i, j := range train {
+		trainTexts[i] = p.Texts[j]
+	}
+	vz, err := feature.Fit(trainTexts, s.Features)
+	if err != nil {
+		return nil, err
+	}
+	data := &model.Data{X: Vectorize(vz, p.Texts, train, s.Workers), Labels: p.Labels, NFeat: vz.NumFeatures()}
+	for _, j := range train {
+		data.Y = append(data.Y, p.Y[j])
+	}
+	timings["features"] = time.Since(t)
+	if err := data.Validate(); err != nil {
+		return nil, err
+	}
+
+	opt := s.Train
+	opt.Workers = s.Workers
+	res := &Result{TrainRows: len(train), TestRows: len(test), Timings: timings}
+	if opt.C == 0 && opt.Algo != "nb" {
+		t = time.Now()
+		progress("choosing C by cross-validation")
+		res.ChosenC, res.CVScores, err = chooseC(data, opt, s.Grid, s.Folds, s.Split.Seed)
+		if err != nil {
+			return nil, err
+		}
+		opt.C = res.ChosenC
+		timings["cross-validation"] = time.Since(t)
+	}
+	t = time.Now()
+	progress(fmt.Sprintf("training %s on %d documents, %d features", opt.Algo, len(train), vz.NumFeatures()))
+	lin, err := model.Train(data, opt)
+	if err != nil {
+		return nil, err
+	}
+	timings["train"] = time.Since(t)
+	m := &model.Model{Profile: profile, Features: vz, Linear: lin}
+	m.Card = model.Card{
+		Algo: opt.Algo, Profile: s.Profile, Features: s.Features, NumFeatures: vz.NumFeatures(),
+		Labels: p.Labels, TrainRows: len(train), TestRows: len(test), Split: s.Split.Describe(),
+		Options: map[string]any{"C": opt.C, "balanced": opt.Balanced, "seed": opt.Seed},
+	}
+	if opt.Algo == "nb" {
+		m.Card.Options = map[string]any{"alpha": max(opt.Alpha, 1), "balanced": opt.Balanced}
+	}
+	res.Model = m
+	if len(test) > 0 {
+		t = time.Now()
+		progress(fmt.Sprintf("evaluating on %d held-out documents", len(test)))
+		docs := make([]corpus.Document, len(test))
+		texts := make([]string, len(test))
+		for i, j := range test {
+			docs[i], texts[i] = p.Docs[j], p.Texts[j]
+		}
+		res.HeldOut, err = EvaluateNormalized(m, docs, texts, "", s.Workers)
+		if err != nil {
+			return nil, err
+		}
+		timings["evaluate"] = time.Since(t)
+		m.Card.HeldOut = Summary(res.HeldOut)
+	}
+	return res, nil
+}
+
+// Summary is the part of a report that goes on a model card.
+func Summary(r *eval.Report) map[string]any {
+	s := map[string]any{"n": r.N, "accuracy": r.Accuracy, "macro_f1": r.MacroF1, "log_loss": r.LogLoss, "ece": r.ECE}
+	if r.ROCAUC != nil {
+		s["roc_auc"] = *r.ROCAUC
+	}
+	return s
+}
+
+// chooseC picks C by stratified k-fold cross-validation on the training
+// data (mean macro-F1, ties to the smaller C). Folds run in parallel.
+func chooseC(d *model.Data, opt model.TrainOptions, grid []float64, folds int, seed uint64) (float64, map[float64]float64, error) {
+	if len(grid) == 0 {
+		grid = DefaultGrid
+	}
+	grid = append([]float64(nil), grid...)
+	sort.Float64s(grid)
+	if folds == 0 {
+		folds = 3
+	}
+	testSets, err := eval.KFold(d.Y, folds, seed)
+	if err != nil {
+		return 0, nil, fmt.Errorf("cross-validation: %w", err)
+	}
+	scores := make([][]float64, len(grid)) // [c][fold]
+	for c := range scores {
+		scores[c] = make([]float64, folds)
+	}
+	var firstErr error
+	var mu sync.Mutex
+	fo := opt
+	fo.Workers = 1
+	parallel(folds, opt.Workers, func(f int) {
+		test := testSets[f]
+		train := eval.Complement(len(d.Y), test)
+		sub := &model.Data{Labels: d.Labels, NFeat: d.NFeat}
+		for _, i := range train {
+			sub.X = append(sub.X, d.X[i])
+			sub.Y = append(sub.Y, d.Y[i])
+		}
+		var prev *model.Linear
+		for c, C := range grid {
+			o := fo
+			o.C, o.Init = C, prev // the grid ascends: each fit starts from the last
+			lin, err := model.Train(sub, o)
+			prev = lin
+			if err != nil {
+				mu.Lock()
+				firstErr = err
+				mu.Unlock()
+				return
+			}
+			truth := make([]int, len(test))
+			probs := make([][]float64, len(test))
+			for i, j := range test {
+				truth[i] = d.Y[j]
+				probs[i] = make([]float64, len(d.Labels))
+				lin.Scores(&d.X[j], probs[i])
+				lin.Probs(probs[i])
+			}
+			r, err := eval.Compute(d.Labels, truth, probs, nil, eval.Options{})
+			if err != nil {
+				mu.Lock()
+				firstErr = err
+				mu.Unlock()
+				return
+			}
+			scores[c][f] = r.MacroF1
+		}
+	})
+	if firstErr != nil {
+		return 0, nil, firstErr
+	}
+	mean := map[float64]float64{}
+	best := grid[0]
+	for c, C := range grid {
+		var s float64
+		for _, v := range scores[c] {
+			s += v
+		}
+		mean[C] = s / float64(folds)
+		if mean[C] > mean[best]+1e-12 {
+			best = C
+		}
+	}
+	return best, mean, nil
+}
+
+// Evaluate classifies labeled documents and scores the predictions.
+// Documents whose label the model does not know are an error: the model
+// cannot be right about them, and silently dropping them would flatter it.
+func Evaluate(m *model.Model, docs []corpus.Document, sliceBy string, workers int) (*eval.Report, error) {
+	return EvaluateNormalized(m, docs, NormalizeAll(docs, m.Profile, workers), sliceBy, workers)
+}
+
+// EvaluateNormalized is Evaluate on texts already normalized with the
+// model's profile.
+func EvaluateNormalized(m *model.Model, docs []corpus.Document, texts []string, sliceBy string, workers int) (*eval.Report, error) {
+	labels := m.Labels()
+	index := map[string]int{}
+	for i, l := range labels {
+		index[l] = i
+	}
+	truth := make([]int, len(docs))
+	var slices []string
+	if sliceBy != "" {
+		slices = make([]string, len(docs))
+	}
+	for i, d := range docs {
+		y, ok := index[d.Label]
+		if !ok {
+			return nil, fmt.Errorf("%s line %d: label %q is not one the model knows (%v); map it with --label-map", d.File, d.Line, d.Label, labels)
+		}
+		truth[i] = y
+		if slices != nil {
+			slices[i] = d.Meta[sliceBy]
+		}
+	}
+	probs := make([][]float64, len(docs))
+	parallel(len(docs), workers, func(i int) {
+		var v feature.Vec
+		m.Features.Transform(texts[i], &v)
+		probs[i] = make([]float64, len(labels))
+		m.Linear.Scores(&v, probs[i])
+		m.Linear.Probs(probs[i])
+	})
+	return eval.Compute(labels, truth, probs, slices, eval.Options{})
+}

@@ -1,0 +1,262 @@
+package model
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/credence-news/credence/feature"
+	"github.com/credence-news/credence/internal/modelfile"
+	"github.com/credence-news/credence/normalize"
+)
+
+// Card describes a model for the people who use it: what it was trained
+// on, how, and how well it did on data it had not seen.
+type Card struct {
+	ID              string            `json:"id"` // content hash of the weights
+	CredenceVersion string            `json:"credence_version"`
+	Created         time.Time         `json:"created"`
+	Algo            string            `json:"algo"`
+	Options         map[string]any    `json:"options,omitempty"`
+	Profile         string            `json:"profile"`
+	Features        feature.Config    `json:"features"`
+	NumFeatures     int               `json:"num_features"`
+	Labels          []string          `json:"labels"`
+	Text            []string          `json:"text_columns,omitempty"`
+	Join            string            `json:"join"`
+	LabelColumn     string            `json:"label_column,omitempty"`
+	LabelMap        string            `json:"label_map,omitempty"`
+	Data            []DataInfo        `json:"data"`
+	TrainRows       int               `json:"train_rows"`
+	TestRows        int               `json:"test_rows"`
+	Split           string            `json:"split"`
+	HeldOut         map[string]any    `json:"held_out,omitempty"`
+	Notes           map[string]string `json:"notes,omitempty"`
+}
+
+// DataInfo fingerprints one training input.
+type DataInfo struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Bytes  int64  `json:"bytes"`
+	Rows   int    `json:"rows"`
+	Label  string `json:"label,omitempty"` // the label given to every row of the file
+}
+
+// Model is a trained text classifier.
+type Model struct {
+	Card     Card
+	Profile  normalize.Profile
+	Features *feature.Vectorizer
+	Linear   *Linear
+}
+
+// Labels returns the class names, in probability order.
+func (m *Model) Labels() []string { return m.Linear.Labels }
+
+// scratch is per-call working memory, pooled.
+type scratch struct {
+	norm []byte
+	vec  feature.Vec
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// Probabilities writes the class probabilities of text into probs (len
+// K) and returns the index of the most probable class (the lowest index
+// on a tie).
+func (m *Model) Probabilities(text []byte, probs []float64) int {
+	s := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(s)
+	s.norm = m.Profile.Append(s.norm[:0], text)
+	m.Features.Transform(string(s.norm), &s.vec)
+	m.Linear.Scores(&s.vec, probs)
+	m.Linear.Probs(probs)
+	return argmax(probs)
+}
+
+// Prediction is a verdict on one document.
+type Prediction struct {
+	Label         string             `json:"label"`
+	Probabilities map[string]float64 `json:"probabilities"`
+}
+
+// Predict classifies one document.
+func (m *Model) Predict(text []byte) Prediction {
+	probs := make([]float64, m.Linear.K())
+	best := m.Probabilities(text, probs)
+	p := Prediction{Label: m.Linear.Labels[best], Probabilities: make(map[string]float64, len(probs))}
+	for i, l := range m.Linear.Labels {
+		p.Probabilities[l] = probs[i]
+	}
+	return p
+}
+
+func argmax(x []float64) int {
+	best := 0
+	for i, v := range x {
+		if v > x[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// Section tags of a model file.
+const (
+	tagCard     = "CARD"
+	tagFeatures = "FEAT"
+	tagLinear   = "LINR"
+)
+
+func (m *Model) sections() ([]modelfile.Section, error) {
+	var f modelfile.Buf
+	cfg, err := json.Marshal(m.Features.Config)
+	if err != nil {
+		return nil, err
+	}
+	f.String(string(cfg))
+	f.Strings(m.Features.Names)
+	f.Float32s(m.Features.IDF)
+	var l modelfile.Buf
+	l.String(m.Linear.Algo)
+	l.Strings(m.Linear.Labels)
+	l.Float32s(m.Linear.W)
+	l.Float32s(m.Linear.B)
+	l.Float32s([]float32{m.Linear.Scale})
+	// The id is a hash of everything that decides predictions.
+	h := sha256.New()
+	h.Write([]byte(m.Profile.Name()))
+	h.Write(f.Bytes())
+	h.Write(l.Bytes())
+	m.Card.ID = hex.EncodeToString(h.Sum(nil))[:16]
+	card, err := json.MarshalIndent(m.Card, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return []modelfile.Section{
+		{Tag: tagCard, Data: card},
+		{Tag: tagFeatures, Data: f.Bytes()},
+		{Tag: tagLinear, Data: l.Bytes()},
+	}, nil
+}
+
+// Save writes the model atomically: an existing file at path is replaced
+// only once the new one is complete and synced.
+func (m *Model) Save(path string) error {
+	secs, err := m.sections()
+	if err != nil {
+		return fmt.Errorf("save model: %w", err)
+	}
+	return modelfile.WriteFile(path, secs)
+}
+
+// Load reads a model file.
+func Load(path string) (*Model, error) {
+	f, err := modelfile.ReadFile(path, 0)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	m, err := decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// Decode parses a model file image.
+func Decode(b []byte) (*Model, error) {
+	f, err := modelfile.Decode(b)
+	if err != nil {
+		return nil, err
+	}
+	return decode(f)
+}
+
+func decode(f *modelfile.File) (*Model, error) {
+	m := &Model{}
+	card, err := f.Require(tagCard)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(card, &m.Card); err != nil {
+		return nil, fmt.Errorf("model card: %w", err)
+	}
+	if m.Profile, err = normalize.Lookup(m.Card.Profile); err != nil {
+		return nil, fmt.Errorf("model card: %w", err)
+	}
+	fb, err := f.Require(tagFeatures)
+	if err != nil {
+		return nil, err
+	}
+	r := modelfile.NewReader(fb)
+	var cfg feature.Config
+	cfgJSON := r.String()
+	names := r.Strings()
+	idf := r.Float32s()
+	if err := r.Done(); err != nil {
+		return nil, fmt.Errorf("features: %w", err)
+	}
+	if err := json.Unmarshal([]byte(cfgJSON), &cfg); err != nil {
+		return nil, fmt.Errorf("features: %w", err)
+	}
+	if m.Features, err = feature.New(cfg, names, idf); err != nil {
+		return nil, fmt.Errorf("features: %w", err)
+	}
+	lb, err := f.Require(tagLinear)
+	if err != nil {
+		return nil, err
+	}
+	r = modelfile.NewReader(lb)
+	lin := &Linear{Algo: r.String(), Labels: r.Strings(), W: r.Float32s(), B: r.Float32s()}
+	scale := r.Float32s()
+	if err := r.Done(); err != nil {
+		return nil, fmt.Errorf("weights: %w", err)
+	}
+	if len(scale) != 1 {
+		return nil, fmt.Errorf("weights: %d scale values", len(scale))
+	}
+	lin.Scale = scale[0]
+	if err := lin.Validate(m.Features.NumFeatures()); err != nil {
+		return nil, err
+	}
+	m.Linear = lin
+	return m, nil
+}
+
+// TopFeatures returns, for each class, the n features with the largest
+// weights toward it (the global view of what the model learned).
+func (m *Model) TopFeatures(n int) map[string][]Weighted {
+	k := m.Linear.K()
+	out := map[string][]Weighted{}
+	for c, label := range m.Linear.Labels {
+		ws := make([]Weighted, 0, m.Features.NumFeatures())
+		for f := 0; f < m.Features.NumFeatures(); f++ {
+			w := float64(m.Linear.W[f*k+c])
+			if k == 2 { // binary: what pushes toward c is the margin over the other class
+				w -= float64(m.Linear.W[f*k+1-c])
+			}
+			ws = append(ws, Weighted{Feature: m.featureName(f), Weight: w})
+		}
+		sort.Slice(ws, func(i, j int) bool { return ws[i].Weight > ws[j].Weight })
+		out[label] = ws[:min(n, len(ws))]
+	}
+	return out
+}
+
+// Weighted is a feature with a weight or contribution.
+type Weighted struct {
+	Feature string  `json:"feature"`
+	Weight  float64 `json:"weight"`
+}
+
+func (m *Model) featureName(f int) string {
+	if f < len(m.Features.Names) {
+		return m.Features.Names[f]
+	}
+	return fmt.Sprintf("bucket:%d", f)
+}
