@@ -81,12 +81,12 @@ func rocCurve(scores []float64, isPos []bool) (auc float64, curve []ROCPoint, ok
 	return auc, curve, true
 }
 
-// thinROC keeps at most max vertices, always the first (0,0) and the last
+// thinROC keeps at most limit vertices, always the first (0,0) and the last
 // (1,1). It first drops vertices that lie on a straight line between their
 // neighbours, which changes nothing in a plot; if that is not enough it keeps
 // vertices spaced evenly along the curve by FPR+TPR, which grows
 // monotonically from 0 to 2 whatever the class balance.
-func thinROC(vs []rocVertex, max int) []rocVertex {
+func thinROC(vs []rocVertex, limit int) []rocVertex {
 	out := make([]rocVertex, 0, len(vs))
 	out = append(out, vs[0])
 	for i := 1; i < len(vs)-1; i++ {
@@ -97,13 +97,13 @@ func thinROC(vs []rocVertex, max int) []rocVertex {
 		out = append(out, b)
 	}
 	out = append(out, vs[len(vs)-1])
-	if len(out) <= max {
+	if len(out) <= limit {
 		return out
 	}
 
 	last := out[len(out)-1]    // (nn, np)
-	step := 2 / float64(max-2) // leaves room for the forced last vertex
-	kept := make([]rocVertex, 0, max)
+	step := 2 / float64(limit-2) // leaves room for the forced last vertex
+	kept := make([]rocVertex, 0, limit)
 	next := 0.0
 	for _, v := range out[:len(out)-1] {
 		if d := float64(v.fp)/float64(last.fp) + float64(v.tp)/float64(last.tp); d >= next {
@@ -111,8 +111,8 @@ func thinROC(vs []rocVertex, max int) []rocVertex {
 			next = (math.Floor(d/step) + 1) * step // at most one vertex per step
 		}
 	}
-	if len(kept) >= max { // only on rounding in step
-		kept = kept[:max-1]
+	if len(kept) >= limit { // only on rounding in step
+		kept = kept[:limit-1]
 	}
 	return append(kept, last)
 }

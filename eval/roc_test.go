@@ -209,18 +209,18 @@ func TestROCThinning(t *testing.T) {
 
 func TestThinROCBound(t *testing.T) {
 	// A staircase with no collinear vertices: 1001 vertices must come down
-	// to max or just under, ends kept.
+	// to the limit or just under, ends kept.
 	vs := []rocVertex{{0, 0, 2}}
 	for i := int64(1); i <= 500; i++ {
 		vs = append(vs, rocVertex{i - 1, i, 1}, rocVertex{i, i, 1})
 	}
-	for _, max := range []int{3, 10, 200} {
-		got := thinROC(vs, max)
-		if len(got) > max || len(got) < max*9/10 {
-			t.Errorf("max %d: kept %d vertices", max, len(got))
+	for _, limit := range []int{3, 10, 200} {
+		got := thinROC(vs, limit)
+		if len(got) > limit || len(got) < limit*9/10 {
+			t.Errorf("limit %d: kept %d vertices", limit, len(got))
 		}
 		if got[0] != vs[0] || got[len(got)-1] != vs[len(vs)-1] {
-			t.Errorf("max %d: ends %v %v, want %v %v", max, got[0], got[len(got)-1], vs[0], vs[len(vs)-1])
+			t.Errorf("limit %d: ends %v %v, want %v %v", limit, got[0], got[len(got)-1], vs[0], vs[len(vs)-1])
 		}
 	}
 }

@@ -100,7 +100,13 @@ func reliabilitySVG(b *strings.Builder, r *Report) {
 	svgOpen(b, plotW, plotH, "Reliability diagram, ECE "+f4(r.ECE))
 	unitAxes(b, f, "Confidence (probability of the predicted class)", "Accuracy")
 	bw := f.w / float64(len(r.Reliability))
-	fs := min(max(bw/3.2, 6), 11) // counts must fit over narrow bars
+	// Counts run upright over wide bars and sideways over narrow ones, where
+	// "12345" would not fit across.
+	upright := bw >= 30
+	fs := 11.0
+	if !upright {
+		fs = min(max(bw*0.7, 6), 11)
+	}
 	for _, bin := range r.Reliability {
 		if bin.Count == 0 {
 			continue
@@ -109,11 +115,26 @@ func reliabilitySVG(b *strings.Builder, r *Report) {
 		top := f.y(bin.Accuracy)
 		fmt.Fprintf(b, `<rect x="%s" y="%s" width="%s" height="%s" fill="#4a86c5" stroke="#fff"><title>%s–%s: %d documents, mean confidence %s, accuracy %s</title></rect>`+"\n",
 			n1(x0), n1(top), n1(max(x1-x0, 0)), n1(f.y(0)-top), f4(bin.Lo), f4(bin.Hi), bin.Count, f4(bin.Confidence), f4(bin.Accuracy))
-		ty, fill := top-4, "#333"
-		if bin.Accuracy > 0.93 { // no room above the bar
-			ty, fill = top+fs+3, "#fff"
+		count := strconv.Itoa(bin.Count)
+		inside := bin.Accuracy > 0.9 // no room above the bar
+		fill := "#333"
+		if inside {
+			fill = "#fff"
 		}
-		fmt.Fprintf(b, `<text x="%s" y="%s" text-anchor="middle" font-size="%s" fill="%s">%d</text>`+"\n", n1((x0+x1)/2), n1(ty), n1(fs), fill, bin.Count)
+		cx := (x0 + x1) / 2
+		if upright {
+			ty := top - 4
+			if inside {
+				ty = top + fs + 3
+			}
+			fmt.Fprintf(b, `<text x="%s" y="%s" text-anchor="middle" font-size="%s" fill="%s">%s</text>`+"\n", n1(cx), n1(ty), n1(fs), fill, count)
+			continue
+		}
+		anchor, ty := "start", top-3
+		if inside {
+			anchor, ty = "end", top+3
+		}
+		fmt.Fprintf(b, `<text transform="translate(%s,%s) rotate(-90)" text-anchor="%s" font-size="%s" fill="%s">%s</text>`+"\n", n1(cx+fs/3), n1(ty), anchor, n1(fs), fill, count)
 	}
 	diagonal(b, f)
 	legend(b, f.x(0.03), f.y(0.97), f.w*0.55, []string{barSwatch, dashedSwatch, ""},

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -54,7 +55,7 @@ Start with:
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			return setupLogging(logLevel, logFormat)
+			return setupLogging(cmd.ErrOrStderr(), logLevel, logFormat)
 		},
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError{err} })
@@ -64,7 +65,7 @@ Start with:
 	return root
 }
 
-func setupLogging(level, format string) error {
+func setupLogging(w io.Writer, level, format string) error {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
 		return usagef("--log-level: %v", err)
@@ -72,9 +73,9 @@ func setupLogging(level, format string) error {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "text":
-		slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, opts)))
+		slog.SetDefault(slog.New(slog.NewTextHandler(w, opts)))
 	case "json":
-		slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, opts)))
+		slog.SetDefault(slog.New(slog.NewJSONHandler(w, opts)))
 	default:
 		return usagef("--log-format must be text or json, not %q", format)
 	}

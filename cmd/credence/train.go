@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"runtime"
 	"sort"
@@ -34,7 +35,7 @@ func newTrainCmd() *cobra.Command {
 		balanced, jsonOut            bool
 		testFrac, maxDF, alpha       float64
 		minDF, maxFeatures, buckets  int
-		folds, workers               int
+		folds, workers, kfold        int
 		seed                         uint64
 	)
 	cmd := &cobra.Command{
@@ -86,8 +87,11 @@ Held-out data (one of):
 					ways++
 				}
 			}
-			if ways > 1 {
-				return usagef("choose one of --test-rows, --group-by and --time-col")
+			if ways > 1 || kfold > 0 && ways > 0 {
+				return usagef("choose one of --test-rows, --group-by, --time-col and --kfold")
+			}
+			if kfold == 1 || kfold < 0 {
+				return usagef("--kfold needs 2 or more folds")
 			}
 			docs, spec, err := df.read(groupBy, timeCol)
 			if err != nil {
@@ -101,13 +105,28 @@ Held-out data (one of):
 			if err != nil {
 				return err
 			}
-			res, err := learn.Train(prep, learn.Settings{
+			settings := learn.Settings{
 				Profile: profile, Features: cfg, Folds: folds, Workers: workers, Progress: logStage,
 				Train: model.TrainOptions{Algo: algo, C: C, Alpha: alpha, Balanced: balanced, Seed: seed},
 				Split: learn.Split{TestFrac: testFrac, TestRows: testRows, GroupBy: groupBy, TimeCol: timeCol, Seed: seed},
-			})
+			}
+			var cv *cvSummary
+			if kfold > 0 {
+				reports, err := learn.CrossValidate(prep, settings, kfold)
+				if err != nil {
+					return err
+				}
+				cv = summarizeCV(reports)
+				settings.Split = learn.Split{} // the final model learns from everything
+			}
+			res, err := learn.Train(prep, settings)
 			if err != nil {
 				return err
+			}
+			if cv != nil {
+				res.Model.Card.Split = fmt.Sprintf("%d-fold stratified cross-validation (seed %d); final model trained on all data", kfold, seed)
+				res.Model.Card.HeldOut = map[string]any{"folds": kfold, "accuracy": cv.Accuracy.Mean, "accuracy_sd": cv.Accuracy.SD,
+					"macro_f1": cv.MacroF1.Mean, "macro_f1_sd": cv.MacroF1.SD, "n": cv.N}
 			}
 			m := res.Model
 			m.Card.CredenceVersion = version()
@@ -131,9 +150,16 @@ Held-out data (one of):
 			w := cmd.OutOrStdout()
 			if jsonOut {
 				return json.NewEncoder(w).Encode(map[string]any{
-					"model": m.Card, "held_out": res.HeldOut, "chosen_c": res.ChosenC, "cv_macro_f1": cvScores(res.CVScores),
+					"model": m.Card, "held_out": res.HeldOut, "kfold": cv, "chosen_c": res.ChosenC, "cv_macro_f1": cvScores(res.CVScores),
 					"seconds": seconds(res.Timings),
 				})
+			}
+			if cv != nil {
+				fmt.Fprintf(w, "%d-fold cross-validation on %d documents:\n", kfold, cv.N)
+				for i, f := range cv.Folds {
+					fmt.Fprintf(w, "  fold %d: accuracy %.4f  macro-F1 %.4f  (n=%d)\n", i+1, f.Accuracy, f.MacroF1, f.N)
+				}
+				fmt.Fprintf(w, "  mean:   accuracy %.4f ± %.4f  macro-F1 %.4f ± %.4f\n\n", cv.Accuracy.Mean, cv.Accuracy.SD, cv.MacroF1.Mean, cv.MacroF1.SD)
 			}
 			fmt.Fprintf(w, "model %s (%s, %s profile, %d features) → %s\n", m.Card.ID, m.Card.Algo, profile, m.Features.NumFeatures(), out)
 			if res.ChosenC > 0 {
@@ -141,7 +167,9 @@ Held-out data (one of):
 			}
 			fmt.Fprintf(w, "trained on %d documents; held out %d (%s)\n", res.TrainRows, res.TestRows, m.Card.Split)
 			if res.HeldOut == nil {
-				fmt.Fprintln(w, "no held-out data: these are not figures to believe; use --test-frac, --test-rows, --group-by or --time-col")
+				if cv == nil {
+					fmt.Fprintln(w, "no held-out data: these are not figures to believe; use --test-frac, --test-rows, --group-by, --time-col or --kfold")
+				}
 				return nil
 			}
 			fmt.Fprintln(w)
@@ -166,12 +194,59 @@ Held-out data (one of):
 	fl.StringVar(&groupBy, "group-by", "", "column: hold out whole groups (e.g. site, author)")
 	fl.StringVar(&timeCol, "time-col", "", "column: hold out the latest documents")
 	fl.IntVar(&folds, "folds", 3, "cross-validation folds for --C auto")
+	fl.IntVar(&kfold, "kfold", 0, "report K-fold cross-validated figures (then train the final model on all data)")
 	fl.Uint64Var(&seed, "seed", 1, "random seed (splits, SVM order)")
 	fl.StringVar(&out, "out", "", "model file to write")
 	fl.StringVar(&html, "html", "", "also write a self-contained HTML report with plots")
 	fl.BoolVar(&jsonOut, "json", false, "print a JSON object instead of tables")
 	fl.IntVar(&workers, "workers", runtime.GOMAXPROCS(0), "parallel workers")
 	return cmd
+}
+
+// cvSummary is k-fold cross-validation in numbers.
+type cvSummary struct {
+	N        int      `json:"n"`
+	Accuracy meanSD   `json:"accuracy"`
+	MacroF1  meanSD   `json:"macro_f1"`
+	Folds    []cvFold `json:"folds"`
+}
+
+type meanSD struct {
+	Mean float64 `json:"mean"`
+	SD   float64 `json:"sd"`
+}
+
+type cvFold struct {
+	N        int     `json:"n"`
+	Accuracy float64 `json:"accuracy"`
+	MacroF1  float64 `json:"macro_f1"`
+}
+
+func summarizeCV(reports []*eval.Report) *cvSummary {
+	s := &cvSummary{}
+	var acc, f1 []float64
+	for _, r := range reports {
+		s.N += r.N
+		s.Folds = append(s.Folds, cvFold{r.N, r.Accuracy, r.MacroF1})
+		acc, f1 = append(acc, r.Accuracy), append(f1, r.MacroF1)
+	}
+	s.Accuracy, s.MacroF1 = meanStd(acc), meanStd(f1)
+	return s
+}
+
+func meanStd(x []float64) meanSD {
+	var m, v float64
+	for _, a := range x {
+		m += a
+	}
+	m /= float64(len(x))
+	for _, a := range x {
+		v += (a - m) * (a - m)
+	}
+	if len(x) > 1 {
+		v /= float64(len(x) - 1)
+	}
+	return meanSD{m, math.Sqrt(v)}
 }
 
 func parseRange(s string) (int, int, error) {

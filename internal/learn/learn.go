@@ -30,6 +30,7 @@ type Split struct {
 	GroupBy  string  // column: no value on both sides
 	TimeCol  string  // column: train on the earlier part, test on the later
 	Seed     uint64
+	Test     []int // explicit test document indices (k-fold uses this)
 }
 
 // Describe says in words how the data was split, for the model card.
@@ -92,6 +93,9 @@ func Prepare(docs []corpus.Document, profile normalize.Profile, workers int) (*P
 		}
 	}
 	sort.Strings(p.Labels)
+	if len(p.Labels) < 2 {
+		return nil, fmt.Errorf("training data has a single class (%s): a classifier needs at least two", p.Labels[0])
+	}
 	index := map[string]int{}
 	for i, l := range p.Labels {
 		index[l] = i
@@ -153,6 +157,8 @@ func Vectorize(vz *feature.Vectorizer, texts []string, idx []int, workers int) [
 func holdOut(p *Prepared, s Split) (train, test []int, err error) {
 	n := len(p.Docs)
 	switch {
+	case s.Test != nil:
+		return eval.Complement(n, s.Test), s.Test, nil
 	case s.TestRows != "":
 		files := map[string]bool{}
 		for _, d := range p.Docs {
@@ -300,6 +306,30 @@ func Train(p *Prepared, s Settings) (*Result, error) {
 		m.Card.HeldOut = Summary(res.HeldOut)
 	}
 	return res, nil
+}
+
+// CrossValidate trains and tests k times on stratified folds (each fold's
+// training part choosing its own C, so the figures stay honest) and returns
+// each fold's held-out report.
+func CrossValidate(p *Prepared, s Settings, k int) ([]*eval.Report, error) {
+	folds, err := eval.KFold(p.Y, k, s.Split.Seed)
+	if err != nil {
+		return nil, err
+	}
+	var out []*eval.Report
+	for i, test := range folds {
+		fs := s
+		fs.Split = Split{Test: test, Seed: s.Split.Seed}
+		if s.Progress != nil {
+			fs.Progress = func(msg string) { s.Progress(fmt.Sprintf("fold %d/%d: %s", i+1, k, msg)) }
+		}
+		res, err := Train(p, fs)
+		if err != nil {
+			return nil, fmt.Errorf("fold %d: %w", i+1, err)
+		}
+		out = append(out, res.HeldOut)
+	}
+	return out, nil
 }
 
 // Summary is the part of a report that goes on a model card.

@@ -1,0 +1,241 @@
+package model
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/credence-news/credence/feature"
+	"github.com/credence-news/credence/internal/modelfile"
+	"github.com/credence-news/credence/normalize"
+)
+
+// toy builds a small separable corpus: class 0 talks about "hoax", class 1
+// about "report", with shared noise words.
+func toy(n int, seed uint64) ([]string, []int) {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	noise := []string{"the", "news", "today", "people", "said", "city", "week"}
+	cue := [][]string{{"hoax", "shocking", "secret"}, {"report", "officials", "confirmed"}}
+	var texts []string
+	var ys []int
+	for i := 0; i < n; i++ {
+		y := i % 2
+		var words []string
+		for j := 0; j < 12; j++ {
+			if rng.IntN(3) == 0 {
+				words = append(words, cue[y][rng.IntN(3)])
+			} else {
+				words = append(words, noise[rng.IntN(len(noise))])
+			}
+		}
+		texts = append(texts, strings.Join(words, " "))
+		ys = append(ys, y)
+	}
+	return texts, ys
+}
+
+func toyModel(t *testing.T, algo string) *Model {
+	t.Helper()
+	texts, ys := toy(400, 1)
+	vz, err := feature.Fit(texts, feature.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &Data{Labels: []string{"fake", "real"}, NFeat: vz.NumFeatures(), Y: ys}
+	for _, s := range texts {
+		var v feature.Vec
+		vz.Transform(s, &v)
+		d.X = append(d.X, v)
+	}
+	lin, err := Train(d, TrainOptions{Algo: algo, C: 1, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := normalize.Lookup("plain")
+	return &Model{Profile: p, Features: vz, Linear: lin, Card: Card{Algo: algo, Profile: "plain", Labels: d.Labels}}
+}
+
+func TestAlgorithmsLearn(t *testing.T) {
+	for _, algo := range Algos {
+		m := toyModel(t, algo)
+		texts, ys := toy(200, 99) // unseen documents
+		correct := 0
+		for i, s := range texts {
+			p := m.Predict([]byte(s))
+			if p.Label == m.Labels()[ys[i]] {
+				correct++
+			}
+			var sum float64
+			for _, v := range p.Probabilities {
+				sum += v
+			}
+			if math.Abs(sum-1) > 1e-9 {
+				t.Fatalf("%s: probabilities sum to %v", algo, sum)
+			}
+		}
+		if acc := float64(correct) / 200; acc < 0.9 {
+			t.Errorf("%s: accuracy %.2f on separable data", algo, acc)
+		}
+		if p := m.Predict([]byte("shocking secret hoax")); p.Label != "fake" || p.Probabilities["fake"] < 0.6 {
+			t.Errorf("%s: cue words give %+v", algo, p)
+		}
+	}
+}
+
+func TestTrainIsDeterministic(t *testing.T) {
+	for _, algo := range Algos {
+		a, b := toyModel(t, algo), toyModel(t, algo)
+		var ba, bb bytes.Buffer
+		sa, _ := a.sections()
+		sb, _ := b.sections()
+		modelfile.Encode(&ba, sa)
+		modelfile.Encode(&bb, sb)
+		if !bytes.Equal(ba.Bytes(), bb.Bytes()) {
+			t.Errorf("%s: two trainings with the same seed differ", algo)
+		}
+	}
+}
+
+func TestTrainErrors(t *testing.T) {
+	var v feature.Vec
+	one := &Data{X: []feature.Vec{v, v}, Y: []int{0, 0}, Labels: []string{"fake", "real"}, NFeat: 1}
+	if _, err := Train(one, TrainOptions{Algo: "logreg", C: 1}); err == nil || !strings.Contains(err.Error(), "single class") {
+		t.Errorf("single class: %v", err)
+	}
+	if _, err := Train(&Data{Labels: []string{"a", "b"}}, TrainOptions{Algo: "nb"}); err == nil {
+		t.Error("empty data accepted")
+	}
+	two := &Data{X: []feature.Vec{v, v}, Y: []int{0, 1}, Labels: []string{"fake", "real"}, NFeat: 1}
+	if _, err := Train(two, TrainOptions{Algo: "forest"}); err == nil {
+		t.Error("unknown algorithm accepted")
+	}
+	if _, err := Train(two, TrainOptions{Algo: "logreg"}); err == nil {
+		t.Error("C = 0 accepted")
+	}
+}
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	for _, algo := range Algos {
+		m := toyModel(t, algo)
+		path := filepath.Join(t.TempDir(), "m.credence")
+		if err := m.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		got, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Card.ID == "" || got.Card.ID != m.Card.ID {
+			t.Errorf("%s: id %q vs %q", algo, got.Card.ID, m.Card.ID)
+		}
+		for _, s := range []string{"shocking secret hoax", "officials confirmed the report", ""} {
+			a, b := m.Predict([]byte(s)), got.Predict([]byte(s))
+			if a.Label != b.Label || a.Probabilities["fake"] != b.Probabilities["fake"] {
+				t.Errorf("%s: %q predicted %+v before saving, %+v after", algo, s, a, b)
+			}
+		}
+	}
+}
+
+func TestLoadBadFiles(t *testing.T) {
+	m := toyModel(t, "logreg")
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good")
+	if err := m.Save(good); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(good)
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, b, 0o644)
+		return p
+	}
+	flipped := bytes.Clone(raw)
+	flipped[len(flipped)/2] ^= 0x40
+	tests := []struct {
+		name string
+		path string
+		want error
+	}{
+		{"truncated", write("trunc", raw[:len(raw)-100]), modelfile.ErrTruncated},
+		{"corrupted", write("flip", flipped), modelfile.ErrChecksum},
+		{"foreign", write("png", []byte("\x89PNG\r\n\x1a\n rest of a picture")), modelfile.ErrNotModel},
+		{"empty", write("empty", nil), modelfile.ErrTruncated},
+	}
+	for _, tc := range tests {
+		_, err := Load(tc.path)
+		if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.path) {
+			t.Errorf("%s: %v, want %v naming the file", tc.name, err, tc.want)
+		}
+	}
+	if _, err := Load(filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing: %v", err)
+	}
+	// A valid container whose sections do not make a model.
+	var b bytes.Buffer
+	modelfile.Encode(&b, []modelfile.Section{{Tag: "CARD", Data: []byte(`{"profile":"nltk"}`)}})
+	if _, err := Decode(b.Bytes()); err == nil || !strings.Contains(err.Error(), "FEAT") {
+		t.Errorf("missing section: %v", err)
+	}
+}
+
+// TestSaveIsAtomic: a failed save leaves the previous model in place.
+func TestSaveIsAtomic(t *testing.T) {
+	m := toyModel(t, "nb")
+	path := filepath.Join(t.TempDir(), "m")
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(path)
+	m.Profile = badProfile{}
+	m.Card.Profile = "bad"
+	m.Features.Config.MaxN = 1 << 30 // still saves: shape is not checked at save
+	if err := m.Save(filepath.Join(path, "not-a-dir", "x")); err == nil {
+		t.Error("save into a file path succeeded")
+	}
+	after, _ := os.ReadFile(path)
+	if !bytes.Equal(before, after) {
+		t.Error("existing model changed by a failed save")
+	}
+}
+
+type badProfile struct{ normalize.Profile }
+
+func (badProfile) Name() string { return "bad" }
+
+// FuzzDecode feeds arbitrary section payloads inside a valid container
+// (random bytes would rarely pass the checksum) and checks that decoding
+// never panics and that whatever decodes can predict.
+func FuzzDecode(f *testing.F) {
+	texts, ys := toy(40, 3)
+	vz, _ := feature.Fit(texts, feature.DefaultConfig())
+	d := &Data{Labels: []string{"a", "b"}, NFeat: vz.NumFeatures(), Y: ys}
+	for _, s := range texts {
+		var v feature.Vec
+		vz.Transform(s, &v)
+		d.X = append(d.X, v)
+	}
+	lin, _ := Train(d, TrainOptions{Algo: "nb"})
+	p, _ := normalize.Lookup("plain")
+	m := &Model{Profile: p, Features: vz, Linear: lin, Card: Card{Profile: "plain"}}
+	secs, _ := m.sections()
+	f.Add(secs[0].Data, secs[1].Data, secs[2].Data)
+	f.Add([]byte(`{"profile":"nltk"}`), []byte{0, 0, 0}, []byte{1, 2, 3})
+	f.Fuzz(func(t *testing.T, card, feat, linr []byte) {
+		var b bytes.Buffer
+		err := modelfile.Encode(&b, []modelfile.Section{{Tag: tagCard, Data: card}, {Tag: tagFeatures, Data: feat}, {Tag: tagLinear, Data: linr}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Decode(b.Bytes())
+		if err != nil {
+			return
+		}
+		got.Predict([]byte("a b c hoax")) // a model that loads must work
+	})
+}
