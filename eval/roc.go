@@ -101,7 +101,7 @@ func thinROC(vs []rocVertex, limit int) []rocVertex {
 		return out
 	}
 
-	last := out[len(out)-1]    // (nn, np)
+	last := out[len(out)-1]      // (nn, np)
 	step := 2 / float64(limit-2) // leaves room for the forced last vertex
 	kept := make([]rocVertex, 0, limit)
 	next := 0.0

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"runtime"
 
 	"github.com/spf13/cobra"
@@ -33,11 +34,14 @@ func newEvalCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			docs, _, err := df.read(slice)
+			spec, err := df.spec(slice)
 			if err != nil {
 				return err
 			}
-			r, err := learn.Evaluate(m, docs, slice, workers)
+			r, st, err := learn.EvaluateSpec(m, spec, slice, workers)
+			if st.Skipped > 0 {
+				slog.Warn("skipped malformed rows", "rows", st.Skipped, "first", st.FirstBad.Error())
+			}
 			if err != nil {
 				return err
 			}

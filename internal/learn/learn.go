@@ -420,15 +420,62 @@ func chooseC(d *model.Data, opt model.TrainOptions, grid []float64, folds int, s
 	return best, mean, nil
 }
 
-// Evaluate classifies labeled documents and scores the predictions.
-// Documents whose label the model does not know are an error: the model
-// cannot be right about them, and silently dropping them would flatter it.
-func Evaluate(m *model.Model, docs []corpus.Document, sliceBy string, workers int) (*eval.Report, error) {
-	return EvaluateNormalized(m, docs, NormalizeAll(docs, m.Profile, workers), sliceBy, workers)
+// EvaluateSpec streams the documents a spec describes through the model in
+// batches, keeping only labels and probabilities, so a corpus of any size
+// is evaluated in bounded memory.
+func EvaluateSpec(m *model.Model, spec corpus.Spec, sliceBy string, workers int) (*eval.Report, corpus.Stats, error) {
+	labels := m.Labels()
+	index := map[string]int{}
+	for i, l := range labels {
+		index[l] = i
+	}
+	var (
+		truth  []int
+		probs  [][]float64
+		slices []string
+		batch  []corpus.Document
+		st     corpus.Stats
+	)
+	flush := func() {
+		out := make([][]float64, len(batch))
+		parallel(len(batch), workers, func(i int) {
+			out[i] = make([]float64, len(labels))
+			m.Probabilities([]byte(batch[i].Text), out[i])
+		})
+		probs = append(probs, out...)
+		batch = batch[:0]
+	}
+	for _, in := range spec.Inputs {
+		err := corpus.Each(spec, in, func(d corpus.Document) error {
+			y, ok := index[d.Label]
+			if !ok {
+				return fmt.Errorf("%s line %d: label %q is not one the model knows (%v); map it with --label-map", d.File, d.Line, d.Label, labels)
+			}
+			truth = append(truth, y)
+			if sliceBy != "" {
+				slices = append(slices, d.Meta[sliceBy])
+			}
+			if batch = append(batch, d); len(batch) == 4096 {
+				flush()
+			}
+			return nil
+		}, &st)
+		if err != nil {
+			return nil, st, err
+		}
+	}
+	flush()
+	if len(truth) == 0 {
+		return nil, st, errors.New("no documents in the input")
+	}
+	r, err := eval.Compute(labels, truth, probs, slices, eval.Options{})
+	return r, st, err
 }
 
-// EvaluateNormalized is Evaluate on texts already normalized with the
-// model's profile.
+// EvaluateNormalized classifies labeled documents whose texts are already
+// normalized with the model's profile and scores the predictions.
+// Documents whose label the model does not know are an error: the model
+// cannot be right about them, and silently dropping them would flatter it.
 func EvaluateNormalized(m *model.Model, docs []corpus.Document, texts []string, sliceBy string, workers int) (*eval.Report, error) {
 	labels := m.Labels()
 	index := map[string]int{}
