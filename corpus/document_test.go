@@ -164,3 +164,37 @@ func TestParseInput(t *testing.T) {
 		t.Errorf("%+v", in)
 	}
 }
+
+func FuzzEachReader(f *testing.F) {
+	f.Add("text,label\na,fake\n", "csv")
+	f.Add("1.json\tfalse\tSays \"x\t\t\t\t\t\t0\t1\t0\t0\t0\tctx\n", "tsv")
+	f.Add("{\"text\":\"a\",\"label\":\"b\"}\n{bad\n", "jsonl")
+	f.Fuzz(func(t *testing.T, in, format string) {
+		if format != "csv" && format != "tsv" && format != "jsonl" {
+			return
+		}
+		spec := Spec{Format: format, SkipBad: true, Join: " ", MaxRow: 1 << 16}
+		if format != "tsv" {
+			spec.Text, spec.Label = []string{"text"}, "label"
+		}
+		var st Stats
+		n := 0
+		err := EachReader(spec, Input{Path: "f"}, strings.NewReader(in), func(d Document) error {
+			n++
+			if d.Line < 1 {
+				t.Fatalf("document without a line: %+v", d)
+			}
+			return nil
+		}, &st)
+		if err != nil {
+			var le *LineError
+			if errors.As(err, &le) {
+				t.Fatalf("skip mode returned a row error: %v", err)
+			}
+			return // e.g. no such column: a usage problem, not a row
+		}
+		if n != st.Rows {
+			t.Fatalf("%d documents, stats say %d", n, st.Rows)
+		}
+	})
+}

@@ -50,7 +50,8 @@ func NewTableReader(name string, r io.Reader, format TableFormat, header bool, m
 			return nil, fmt.Errorf("read %s: empty input, expected a header row", name)
 		}
 		if err != nil {
-			return nil, err
+			// Not a skippable row: without a header nothing else can be read.
+			return nil, fmt.Errorf("malformed header row: %v", err)
 		}
 		h[0] = strings.TrimPrefix(h[0], "\uFEFF") // spreadsheet BOM
 		t.header, t.width = h, len(h)
