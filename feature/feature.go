@@ -348,3 +348,39 @@ func sortInt32(a []int32) {
 		a[j] = x
 	}
 }
+
+// Locate calls fn for every occurrence of a known feature in a token list
+// (the tokens of a normalized text, in order), with the feature's id and the
+// range of tokens [first, last] it covers. It finds exactly the features
+// Transform counts, so explanations can point at the words behind them.
+func (vz *Vectorizer) Locate(tokens []string, fn func(id int32, first, last int)) {
+	c := &vz.Config
+	nb := uint64(c.Buckets)
+	lookup := func(h uint64) (int32, bool) {
+		if nb > 0 {
+			return int32(h % nb), true
+		}
+		id, ok := vz.index[h]
+		return id, ok
+	}
+	hs := make([]uint64, len(tokens))
+	for i, tok := range tokens {
+		hs[i] = xxhash.Sum64String(tok)
+		for order := c.MinN; order <= c.MaxN && order <= i+1; order++ {
+			h := uint64(order)
+			for k := i - order + 1; k <= i; k++ {
+				h = mix(h, hs[k])
+			}
+			if id, ok := lookup(h); ok {
+				fn(id, i-order+1, i)
+			}
+		}
+		if c.CharMaxN > 0 {
+			c.charGrams(tok, false, func(h uint64, _ func() string) {
+				if id, ok := lookup(h); ok {
+					fn(id, i, i)
+				}
+			})
+		}
+	}
+}

@@ -210,3 +210,41 @@ func TestLIARBinary(t *testing.T) {
 	}
 	t.Logf("LIAR binary test: accuracy %.4f macro-F1 %.4f", r.Accuracy, r.MacroF1)
 }
+
+func TestExplainCommand(t *testing.T) {
+	data := toyCSV(t, 200, 11)
+	m := filepath.Join(t.TempDir(), "m")
+	if _, err := credence(t, nil, "train", "--data", data, "--text", "text", "--label", "label", "--out", m, "--C", "1"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := credence(t, strings.NewReader("a shocking secret hoax from officials"), "explain", "--model", m, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct {
+		Label    string
+		Scores   []float64
+		Bias     []float64
+		Features []struct {
+			Feature      string
+			Contribution []float64
+			Spans        [][2]int
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &e); err != nil || e.Label != "fake" || len(e.Features) == 0 {
+		t.Fatalf("%v: %s", err, out)
+	}
+	html := filepath.Join(t.TempDir(), "why.html")
+	out, err = credence(t, strings.NewReader("a shocking secret hoax from officials"), "explain", "--model", m, "--html", html)
+	if err != nil || !strings.Contains(out, "toward fake") {
+		t.Fatalf("%v: %s", err, out)
+	}
+	page, _ := os.ReadFile(html)
+	if !strings.Contains(string(page), `title="hoax:`) {
+		t.Errorf("html lacks highlighted words: %.300s", page)
+	}
+	out, err = credence(t, nil, "explain", "--model", m, "--global", "--top", "3")
+	if err != nil || !strings.Contains(out, "strongest toward real") {
+		t.Errorf("global: %v %s", err, out)
+	}
+}
