@@ -58,7 +58,8 @@ type Spec struct {
 // Stats count what reading did.
 type Stats struct {
 	Rows     int
-	Skipped  int
+	Skipped  int // malformed rows skipped
+	Dropped  int // rows whose label maps to Drop
 	FirstBad error
 }
 
@@ -119,6 +120,10 @@ func EachReader(spec Spec, in Input, r io.Reader, fn func(Document) error, st *S
 			mapped, ok := labelMap.Map(d.Label)
 			if !ok {
 				return bad(&LineError{in.Path, d.Line, fmt.Errorf("label %q is not in the label map", d.Label)})
+			}
+			if mapped == Drop {
+				st.Dropped++
+				return nil
 			}
 			d.Label = mapped
 		}

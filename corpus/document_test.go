@@ -198,3 +198,12 @@ func FuzzEachReader(f *testing.F) {
 		}
 	})
 }
+
+func TestLabelMapDrop(t *testing.T) {
+	p := write(t, "b.csv", "text,label\na,mostly true\nb,mixture\nc,mostly false\n")
+	lm, _ := ParseLabelMap("mostly true=real;mostly false=fake;mixture=-")
+	docs, st, err := ReadAll(Spec{Inputs: []Input{{Path: p}}, Text: []string{"text"}, Label: "label", LabelMap: lm})
+	if err != nil || len(docs) != 2 || st.Dropped != 1 || docs[1].Label != "fake" {
+		t.Fatalf("docs %+v stats %+v err %v", docs, st, err)
+	}
+}

@@ -12,8 +12,12 @@ import (
 
 // LabelMap merges or renames labels: "true,mostly-true,half-true=real;
 // barely-true,false,pants-fire=fake". A "*" source matches any label not
-// named. A label the map does not cover is a malformed row.
+// named; the target "-" (Drop) leaves the rows out ("mixture=-"). A label
+// the map does not cover is a malformed row.
 type LabelMap map[string]string
+
+// Drop is the label-map target that leaves rows out.
+const Drop = "-"
 
 // ParseLabelMap parses the --label-map syntax.
 func ParseLabelMap(s string) (LabelMap, error) {

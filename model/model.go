@@ -35,7 +35,44 @@ type Card struct {
 	TestRows        int               `json:"test_rows"`
 	Split           string            `json:"split"`
 	HeldOut         map[string]any    `json:"held_out,omitempty"`
+	Uncertainty     *Band             `json:"uncertainty,omitempty"`
 	Notes           map[string]string `json:"notes,omitempty"`
+}
+
+// Band is a binary model's uncertainty band: the model calls Label only
+// when P(Label) >= High, calls the other class only when P(Label) <= Low,
+// and says "uncertain" in between, rather than flip a coin. An asymmetric
+// band makes calling real news fake (the error users resent most) rarer.
+type Band struct {
+	Label string  `json:"label"`
+	Low   float64 `json:"low"`
+	High  float64 `json:"high"`
+}
+
+// Uncertain is the verdict inside the band.
+const Uncertain = "uncertain"
+
+// Verdict turns probabilities into a verdict: the most probable class, or
+// Uncertain inside the card's band.
+func (m *Model) Verdict(probs []float64) string {
+	labels := m.Linear.Labels
+	b := m.Card.Uncertainty
+	if b == nil || len(labels) != 2 {
+		return labels[argmax(probs)]
+	}
+	i := 0
+	if labels[1] == b.Label {
+		i = 1
+	} else if labels[0] != b.Label {
+		return labels[argmax(probs)]
+	}
+	switch p := probs[i]; {
+	case p >= b.High:
+		return labels[i]
+	case p <= b.Low:
+		return labels[1-i]
+	}
+	return Uncertain
 }
 
 // DataInfo fingerprints one training input.

@@ -239,3 +239,21 @@ func FuzzDecode(f *testing.F) {
 		got.Predict([]byte("a b c hoax")) // a model that loads must work
 	})
 }
+
+func TestVerdictBand(t *testing.T) {
+	m := toyModel(t, "logreg")
+	m.Card.Uncertainty = &Band{Label: "fake", Low: 0.35, High: 0.65}
+	tests := []struct {
+		pFake float64
+		want  string
+	}{{0.9, "fake"}, {0.65, "fake"}, {0.64, Uncertain}, {0.5, Uncertain}, {0.36, Uncertain}, {0.35, "real"}, {0.1, "real"}}
+	for _, tc := range tests {
+		if got := m.Verdict([]float64{tc.pFake, 1 - tc.pFake}); got != tc.want {
+			t.Errorf("P(fake)=%v: %s, want %s", tc.pFake, got, tc.want)
+		}
+	}
+	m.Card.Uncertainty = nil
+	if got := m.Verdict([]float64{0.51, 0.49}); got != "fake" {
+		t.Errorf("no band: %s", got)
+	}
+}

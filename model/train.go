@@ -380,17 +380,29 @@ func svmBinary(d *Data, class int, qii, cw []float64, C, eps float64, maxIter in
 }
 
 // fitTemperature finds the scale T minimizing the training log loss of
-// softmax(T·scores), by bisection on its derivative (convex in T).
+// softmax(T·scores): a fallback calibration when no held-out scores exist.
 func fitTemperature(d *Data, m *Linear) float64 {
-	k := len(d.Labels)
 	scores := make([][]float64, len(d.X))
 	for i := range d.X {
-		scores[i] = make([]float64, k)
+		scores[i] = make([]float64, len(d.Labels))
 		m.Scores(&d.X[i], scores[i])
 	}
+	return FitScale(scores, d.Y)
+}
+
+// FitScale returns the temperature T that minimizes the log loss of
+// softmax(T·scores) against the true classes y (temperature scaling, Guo
+// et al. 2017). Fitted on out-of-fold scores it calibrates a model's
+// probabilities without touching its decisions. The loss is convex in T,
+// so bisection on its derivative finds the minimum.
+func FitScale(scores [][]float64, y []int) float64 {
+	if len(scores) == 0 {
+		return 1
+	}
+	k := len(scores[0])
+	p := make([]float64, k)
 	deriv := func(t float64) float64 {
 		var g float64
-		p := make([]float64, k)
 		for i, s := range scores {
 			copy(p, s)
 			softmax(p, t)
@@ -398,13 +410,16 @@ func fitTemperature(d *Data, m *Linear) float64 {
 			for c := range p {
 				e += p[c] * s[c]
 			}
-			g += e - s[d.Y[i]]
+			g += e - s[y[i]]
 		}
 		return g
 	}
 	lo, hi := 1e-3, 1e3
 	if deriv(hi) < 0 {
 		return hi
+	}
+	if deriv(lo) > 0 {
+		return lo
 	}
 	for range 60 {
 		mid := math.Sqrt(lo * hi)

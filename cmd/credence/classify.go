@@ -37,16 +37,13 @@ Formats (--format, or from the file name):
 		Example: `  echo "Shocking: doctors hate this one trick" | credence classify --model news.model
   credence classify --model news.model --format jsonl --field text < articles.jsonl`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if modelPath == "" {
-				return usagef("--model MODEL is required")
-			}
 			if lines {
 				format = "lines"
 			}
 			if onBad != "fail" && onBad != "skip" {
 				return usagef("--on-bad-row must be skip or fail, not %q", onBad)
 			}
-			m, err := model.Load(modelPath)
+			m, err := loadModel(modelPath)
 			if err != nil {
 				return err
 			}
@@ -97,7 +94,7 @@ Formats (--format, or from the file name):
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&modelPath, "model", "", "model file")
+	fl.StringVar(&modelPath, "model", "", "model file (default: the built-in news-credibility model)")
 	fl.StringVar(&format, "format", "", "input format: text, lines, jsonl, csv, tsv (default: from the file name, else text)")
 	fl.BoolVar(&lines, "lines", false, "one document per line (same as --format lines)")
 	fl.StringVar(&text, "text", "", "text field(s) or column(s), comma-separated; joined with --join")

@@ -10,7 +10,6 @@ import (
 
 	"github.com/credence-news/credence/eval"
 	"github.com/credence-news/credence/internal/learn"
-	"github.com/credence-news/credence/model"
 )
 
 func newEvalCmd() *cobra.Command {
@@ -27,10 +26,7 @@ func newEvalCmd() *cobra.Command {
   credence eval --model pr.model --data other.csv --slice-by domain --html report.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if modelPath == "" {
-				return usagef("--model MODEL is required")
-			}
-			m, err := model.Load(modelPath)
+			m, err := loadModel(modelPath)
 			if err != nil {
 				return err
 			}
@@ -59,7 +55,7 @@ func newEvalCmd() *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&modelPath, "model", "", "model file")
+	fl.StringVar(&modelPath, "model", "", "model file (default: the built-in news-credibility model)")
 	df.register(fl, true)
 	fl.StringVar(&slice, "slice-by", "", "column: also report the metrics per value of this column")
 	fl.StringVar(&html, "html", "", "also write a self-contained HTML report with plots")

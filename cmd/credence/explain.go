@@ -36,10 +36,7 @@ per line. Output is a readable view, --json (one JSON object per document), or -
   credence explain --model news.model --global`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if modelPath == "" {
-				return usagef("--model MODEL is required")
-			}
-			m, err := model.Load(modelPath)
+			m, err := loadModel(modelPath)
 			if err != nil {
 				return err
 			}
@@ -105,7 +102,7 @@ per line. Output is a readable view, --json (one JSON object per document), or -
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&modelPath, "model", "", "model file")
+	fl.StringVar(&modelPath, "model", "", "model file (default: the built-in news-credibility model)")
 	fl.StringVar(&format, "format", "text", "input: text (one document), lines, or jsonl")
 	fl.StringVar(&field, "field", "text", "text field of jsonl input")
 	fl.StringVar(&html, "html", "", "also write the documents highlighted by contribution to this HTML file")

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
@@ -31,7 +32,8 @@ func newTrainCmd() *cobra.Command {
 		df                           dataFlags
 		algo, profile, ngrams, chars string
 		out, html, testRows, groupBy string
-		timeCol, cStr                string
+		timeCol, cStr, band          string
+		notes                        []string
 		balanced, jsonOut            bool
 		testFrac, maxDF, alpha       float64
 		minDF, maxFeatures, buckets  int
@@ -130,13 +132,28 @@ Held-out data (one of):
 			}
 			m := res.Model
 			m.Card.CredenceVersion = version()
-			m.Card.Created = time.Now().UTC().Truncate(time.Second)
+			m.Card.Created = buildTime()
 			m.Card.Text, m.Card.Join, m.Card.LabelColumn = spec.Text, spec.Join, spec.Label
 			if spec.LabelMap != nil {
 				m.Card.LabelMap = spec.LabelMap.String()
 			}
 			if m.Card.Data, err = fingerprint(spec.Inputs, docs); err != nil {
 				return err
+			}
+			if band != "" {
+				if m.Card.Uncertainty, err = parseBand(band, m.Labels()); err != nil {
+					return usageError{err}
+				}
+			}
+			for _, n := range notes {
+				k, v, ok := strings.Cut(n, "=")
+				if !ok {
+					return usagef("--note %q: want KEY=VALUE", n)
+				}
+				if m.Card.Notes == nil {
+					m.Card.Notes = map[string]string{}
+				}
+				m.Card.Notes[k] = v
 			}
 			if err := m.Save(out); err != nil {
 				return err
@@ -197,6 +214,8 @@ Held-out data (one of):
 	fl.IntVar(&kfold, "kfold", 0, "report K-fold cross-validated figures (then train the final model on all data)")
 	fl.Uint64Var(&seed, "seed", 1, "random seed (splits, SVM order)")
 	fl.StringVar(&out, "out", "", "model file to write")
+	fl.StringVar(&band, "uncertain-band", "", `binary models: LABEL:LOW-HIGH, e.g. fake:0.35-0.65 — call LABEL only at P >= HIGH, the other class at P <= LOW, "uncertain" between`)
+	fl.StringArrayVar(&notes, "note", nil, "KEY=VALUE to record on the model card; repeatable")
 	fl.StringVar(&html, "html", "", "also write a self-contained HTML report with plots")
 	fl.BoolVar(&jsonOut, "json", false, "print a JSON object instead of tables")
 	fl.IntVar(&workers, "workers", runtime.GOMAXPROCS(0), "parallel workers")
@@ -249,6 +268,31 @@ func meanStd(x []float64) meanSD {
 	return meanSD{m, math.Sqrt(v)}
 }
 
+// buildTime is now, or SOURCE_DATE_EPOCH when set, so that a model trained
+// twice on the same data is the same file byte for byte.
+func buildTime() time.Time {
+	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
+		if secs, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return time.Unix(secs, 0).UTC()
+		}
+	}
+	return time.Now().UTC().Truncate(time.Second)
+}
+
+func parseBand(s string, labels []string) (*model.Band, error) {
+	label, rng, ok := strings.Cut(s, ":")
+	lo, hi, ok2 := strings.Cut(rng, "-")
+	a, err1 := strconv.ParseFloat(lo, 64)
+	b, err2 := strconv.ParseFloat(hi, 64)
+	if !ok || !ok2 || err1 != nil || err2 != nil || a < 0 || b > 1 || a > b {
+		return nil, fmt.Errorf("--uncertain-band %q: want LABEL:LOW-HIGH with 0 <= LOW <= HIGH <= 1", s)
+	}
+	if len(labels) != 2 || (labels[0] != label && labels[1] != label) {
+		return nil, fmt.Errorf("--uncertain-band needs a binary model with a class %q (classes: %v)", label, labels)
+	}
+	return &model.Band{Label: label, Low: a, High: b}, nil
+}
+
 func parseRange(s string) (int, int, error) {
 	lo, hi, ok := strings.Cut(s, "-")
 	if !ok {
@@ -280,7 +324,9 @@ func fingerprint(inputs []corpus.Input, docs []corpus.Document) ([]model.DataInf
 		if err != nil {
 			return nil, fmt.Errorf("fingerprint %s: %w", in.Path, err)
 		}
-		out = append(out, model.DataInfo{Path: in.Path, SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: n, Rows: rows[in.Path], Label: in.Label})
+		// The base name: a card must not depend on where the data sat on
+		// the training machine (the hash identifies it).
+		out = append(out, model.DataInfo{Path: filepath.Base(in.Path), SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: n, Rows: rows[in.Path], Label: in.Label})
 	}
 	return out, nil
 }

@@ -66,6 +66,7 @@ type Result struct {
 	HeldOut   *eval.Report // nil without a held-out split
 	ChosenC   float64
 	CVScores  map[float64]float64 // mean macro-F1 per C tried
+	Scale     float64             // probability temperature fitted on out-of-fold scores (0: none)
 	TrainRows int
 	TestRows  int
 	Timings   map[string]time.Duration
@@ -266,11 +267,13 @@ func Train(p *Prepared, s Settings) (*Result, error) {
 	if opt.C == 0 && opt.Algo != "nb" {
 		t = time.Now()
 		progress("choosing C by cross-validation")
-		res.ChosenC, res.CVScores, err = chooseC(data, opt, s.Grid, s.Folds, s.Split.Seed)
+		var oof [][]float64
+		res.ChosenC, res.CVScores, oof, err = chooseC(data, opt, s.Grid, s.Folds, s.Split.Seed)
 		if err != nil {
 			return nil, err
 		}
 		opt.C = res.ChosenC
+		res.Scale = model.FitScale(oof, data.Y)
 		timings["cross-validation"] = time.Since(t)
 	}
 	t = time.Now()
@@ -279,12 +282,18 @@ func Train(p *Prepared, s Settings) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if res.Scale > 0 {
+		lin.Scale = float32(res.Scale) // calibrated on out-of-fold scores
+	}
 	timings["train"] = time.Since(t)
 	m := &model.Model{Profile: profile, Features: vz, Linear: lin}
 	m.Card = model.Card{
 		Algo: opt.Algo, Profile: s.Profile, Features: s.Features, NumFeatures: vz.NumFeatures(),
 		Labels: p.Labels, TrainRows: len(train), TestRows: len(test), Split: s.Split.Describe(),
 		Options: map[string]any{"C": opt.C, "balanced": opt.Balanced, "seed": opt.Seed},
+	}
+	if res.Scale > 0 {
+		m.Card.Options["temperature"] = res.Scale // probabilities calibrated on out-of-fold scores
 	}
 	if opt.Algo == "nb" {
 		m.Card.Options = map[string]any{"alpha": max(opt.Alpha, 1), "balanced": opt.Balanced}
@@ -342,8 +351,10 @@ func Summary(r *eval.Report) map[string]any {
 }
 
 // chooseC picks C by stratified k-fold cross-validation on the training
-// data (mean macro-F1, ties to the smaller C). Folds run in parallel.
-func chooseC(d *model.Data, opt model.TrainOptions, grid []float64, folds int, seed uint64) (float64, map[float64]float64, error) {
+// data (mean macro-F1, ties to the smaller C); folds run in parallel. It
+// also returns the out-of-fold class scores of the chosen C, from which
+// the probabilities are calibrated.
+func chooseC(d *model.Data, opt model.TrainOptions, grid []float64, folds int, seed uint64) (float64, map[float64]float64, [][]float64, error) {
 	if len(grid) == 0 {
 		grid = DefaultGrid
 	}
@@ -354,14 +365,21 @@ func chooseC(d *model.Data, opt model.TrainOptions, grid []float64, folds int, s
 	}
 	testSets, err := eval.KFold(d.Y, folds, seed)
 	if err != nil {
-		return 0, nil, fmt.Errorf("cross-validation: %w", err)
+		return 0, nil, nil, fmt.Errorf("cross-validation: %w", err)
 	}
 	scores := make([][]float64, len(grid)) // [c][fold]
+	oof := make([][][]float64, len(grid))  // [c][doc][class]
 	for c := range scores {
 		scores[c] = make([]float64, folds)
+		oof[c] = make([][]float64, len(d.Y))
 	}
 	var firstErr error
 	var mu sync.Mutex
+	fail := func(err error) {
+		mu.Lock()
+		firstErr = err
+		mu.Unlock()
+	}
 	fo := opt
 	fo.Workers = 1
 	parallel(folds, opt.Workers, func(f int) {
@@ -377,47 +395,45 @@ func chooseC(d *model.Data, opt model.TrainOptions, grid []float64, folds int, s
 			o := fo
 			o.C, o.Init = C, prev // the grid ascends: each fit starts from the last
 			lin, err := model.Train(sub, o)
-			prev = lin
 			if err != nil {
-				mu.Lock()
-				firstErr = err
-				mu.Unlock()
+				fail(err)
 				return
 			}
+			prev = lin
 			truth := make([]int, len(test))
 			probs := make([][]float64, len(test))
 			for i, j := range test {
 				truth[i] = d.Y[j]
-				probs[i] = make([]float64, len(d.Labels))
-				lin.Scores(&d.X[j], probs[i])
+				raw := make([]float64, len(d.Labels))
+				lin.Scores(&d.X[j], raw)
+				oof[c][j] = raw
+				probs[i] = append([]float64(nil), raw...)
 				lin.Probs(probs[i])
 			}
 			r, err := eval.Compute(d.Labels, truth, probs, nil, eval.Options{})
 			if err != nil {
-				mu.Lock()
-				firstErr = err
-				mu.Unlock()
+				fail(err)
 				return
 			}
 			scores[c][f] = r.MacroF1
 		}
 	})
 	if firstErr != nil {
-		return 0, nil, firstErr
+		return 0, nil, nil, firstErr
 	}
 	mean := map[float64]float64{}
-	best := grid[0]
+	best := 0
 	for c, C := range grid {
 		var s float64
 		for _, v := range scores[c] {
 			s += v
 		}
 		mean[C] = s / float64(folds)
-		if mean[C] > mean[best]+1e-12 {
-			best = C
+		if mean[C] > mean[grid[best]]+1e-12 {
+			best = c
 		}
 	}
-	return best, mean, nil
+	return grid[best], mean, oof[best], nil
 }
 
 // EvaluateSpec streams the documents a spec describes through the model in

@@ -1,0 +1,289 @@
+package serve
+
+import (
+	"context"
+	"crypto/subtle"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/credence-news/credence/model"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Load returns the model to serve; Reload calls it again.
+	Load func() (*model.Model, error)
+	// AdminToken guards POST /v1/admin/reload; empty disables the endpoint.
+	AdminToken string
+	MaxBody    int64 // bytes per request body (default 4 MiB)
+	MaxBatch   int   // documents per batch request (default 1000)
+	// MaxInflight bounds requests being processed at once; more wait up to
+	// QueueWait, then get 503 (default 4 × cores, 1 s).
+	MaxInflight int
+	QueueWait   time.Duration
+	Fetch       *FetchOptions // nil: {"url": …} requests are refused
+	Registry    *prometheus.Registry
+	Logger      *slog.Logger
+}
+
+// Server serves one model at a time.
+type Server struct {
+	opt      Options
+	current  atomic.Pointer[model.Model]
+	reloadMu sync.Mutex
+	sem      chan struct{}
+	metrics  *metrics
+	mux      *http.ServeMux
+	ready    atomic.Bool
+	log      *slog.Logger
+}
+
+//go:embed web
+var webFS embed.FS
+
+// New loads the model and builds the server.
+func New(opt Options) (*Server, error) {
+	if opt.Load == nil {
+		return nil, errors.New("serve: no model loader")
+	}
+	if opt.MaxBody <= 0 {
+		opt.MaxBody = 4 << 20
+	}
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = 1000
+	}
+	if opt.MaxInflight <= 0 {
+		opt.MaxInflight = 4 * runtime.GOMAXPROCS(0)
+	}
+	if opt.QueueWait <= 0 {
+		opt.QueueWait = time.Second
+	}
+	if opt.Registry == nil {
+		opt.Registry = prometheus.NewRegistry()
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	s := &Server{opt: opt, sem: make(chan struct{}, opt.MaxInflight), log: opt.Logger}
+	s.metrics = newMetrics(opt.Registry)
+	m, err := opt.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load model: %w", err)
+	}
+	s.setModel(m)
+	s.routes()
+	s.ready.Store(true)
+	return s, nil
+}
+
+func (s *Server) setModel(m *model.Model) {
+	s.current.Store(m)
+	s.metrics.modelInfo.Reset()
+	s.metrics.modelInfo.WithLabelValues(m.Card.ID, m.Card.Algo, strings.Join(m.Labels(), ",")).Set(1)
+}
+
+// Model returns the model being served.
+func (s *Server) Model() *model.Model { return s.current.Load() }
+
+// Reload loads the model again and swaps it in; on error the old model
+// keeps serving.
+func (s *Server) Reload() (*model.Model, error) {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	m, err := s.opt.Load()
+	if err != nil {
+		s.metrics.reloads.WithLabelValues("error").Inc()
+		s.log.Error("model reload failed; keeping the current model", "err", err, "model", s.Model().Card.ID)
+		return nil, err
+	}
+	old := s.Model()
+	s.setModel(m)
+	s.metrics.reloads.WithLabelValues("ok").Inc()
+	s.log.Info("model reloaded", "old", old.Card.ID, "new", m.Card.ID)
+	return m, nil
+}
+
+// SetReady marks the server ready or not (draining before shutdown).
+func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
+
+func (s *Server) routes() {
+	mux := http.NewServeMux()
+	api := func(pattern, name string, h func(http.ResponseWriter, *http.Request) error) {
+		mux.Handle(pattern, s.instrument(name, h))
+	}
+	api("POST /v1/classify", "classify", s.classify)
+	api("POST /v1/explain", "explain", s.explain)
+	api("GET /v1/model", "model", s.modelCard)
+	api("POST /v1/admin/reload", "reload", s.adminReload)
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(openAPI)
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if !s.ready.Load() {
+			writeError(w, http.StatusServiceUnavailable, "not_ready", "the server is starting or draining")
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "model_id": s.Model().Card.ID})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.opt.Registry, promhttp.HandlerOpts{}))
+	sub, _ := fs.Sub(webFS, "web")
+	mux.Handle("GET /", http.FileServerFS(sub))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
+	s.mux = mux
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(w, r)
+}
+
+// apiError is an error with an HTTP status and a stable code.
+type apiError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.message }
+
+func errorf(status int, code, format string, args ...any) *apiError {
+	return &apiError{status, code, fmt.Sprintf(format, args...)}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": message}})
+}
+
+// instrument adds concurrency bounds, metrics, logs and JSON errors.
+func (s *Server) instrument(name string, h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		err := s.acquire(r.Context())
+		if err == nil {
+			s.metrics.inflight.Inc()
+			r.Body = http.MaxBytesReader(rec, r.Body, s.opt.MaxBody)
+			err = h(rec, r)
+			s.metrics.inflight.Dec()
+			<-s.sem
+		}
+		if err != nil {
+			var ae *apiError
+			if !errors.As(err, &ae) {
+				ae = &apiError{http.StatusInternalServerError, "internal", err.Error()}
+				s.log.Error("request failed", "endpoint", name, "err", err)
+			}
+			writeError(rec, ae.status, ae.code, ae.message)
+		}
+		code := fmt.Sprint(rec.status)
+		s.metrics.requests.WithLabelValues(name, code).Inc()
+		s.metrics.latency.WithLabelValues(name).Observe(time.Since(start).Seconds())
+		level := slog.LevelDebug
+		if rec.status >= 500 {
+			level = slog.LevelWarn
+		}
+		s.log.Log(r.Context(), level, "request", "endpoint", name, "status", rec.status, "ms", time.Since(start).Milliseconds(), "remote", r.RemoteAddr)
+	})
+}
+
+// acquire waits for a processing slot, up to QueueWait.
+func (s *Server) acquire(ctx context.Context) error {
+	select {
+	case s.sem <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(s.opt.QueueWait)
+	defer t.Stop()
+	select {
+	case s.sem <- struct{}{}:
+		return nil
+	case <-t.C:
+		s.metrics.shed.Inc()
+		return errorf(http.StatusServiceUnavailable, "overloaded", "too many requests in progress; retry later")
+	case <-ctx.Done():
+		return errorf(http.StatusServiceUnavailable, "cancelled", "request cancelled while waiting")
+	}
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// decode reads a JSON request body into v.
+func decode(r *http.Request, v any) error {
+	// The body is parsed as JSON whatever the Content-Type says (curl -d
+	// sends form encoding), except for uploads that cannot be JSON.
+	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "multipart/") {
+		return errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send a JSON body, not %s", ct)
+	}
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			return errorf(http.StatusRequestEntityTooLarge, "body_too_large", "request body exceeds %d bytes", mbe.Limit)
+		case errors.Is(err, io.EOF):
+			return errorf(http.StatusBadRequest, "empty_body", "the request body is empty")
+		}
+		return errorf(http.StatusBadRequest, "invalid_json", "invalid JSON: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errorf(http.StatusBadRequest, "invalid_json", "data after the JSON object")
+	}
+	return nil
+}
+
+func (s *Server) modelCard(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, s.Model().Card)
+	return nil
+}
+
+func (s *Server) adminReload(w http.ResponseWriter, r *http.Request) error {
+	if s.opt.AdminToken == "" {
+		return errorf(http.StatusNotFound, "disabled", "reload over HTTP is disabled: set CREDENCE_ADMIN_TOKEN to enable it")
+	}
+	got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if subtle.ConstantTimeCompare([]byte(got), []byte(s.opt.AdminToken)) != 1 {
+		return errorf(http.StatusUnauthorized, "unauthorized", "a valid bearer token is required")
+	}
+	m, err := s.Reload()
+	if err != nil {
+		return errorf(http.StatusInternalServerError, "reload_failed", "%v (the previous model keeps serving)", err)
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "reloaded", "model_id": m.Card.ID})
+	return nil
+}
