@@ -8,8 +8,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-
-	"github.com/credence-news/credence/model"
 )
 
 func newModelCmd() *cobra.Command {
@@ -17,11 +15,15 @@ func newModelCmd() *cobra.Command {
 	var jsonOut bool
 	var top int
 	info := &cobra.Command{
-		Use:   "info MODEL",
-		Short: "Print a model's card: training data, settings, held-out figures, strongest features",
-		Args:  cobra.ExactArgs(1),
+		Use:   "info [MODEL]",
+		Short: "Print a model's card (the built-in model's without MODEL): data, settings, held-out figures, strongest features",
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := model.Load(args[0])
+			path := ""
+			if len(args) == 1 {
+				path = args[0]
+			}
+			m, err := loadModel(path)
 			if err != nil {
 				return err
 			}
@@ -47,6 +49,17 @@ func newModelCmd() *cobra.Command {
 			fmt.Fprintf(tw, "split\t%s: %d train, %d test\n", c.Split, c.TrainRows, c.TestRows)
 			if c.HeldOut != nil {
 				fmt.Fprintf(tw, "held out\t%s\n", formatOptions(c.HeldOut))
+			}
+			if b := c.Uncertainty; b != nil {
+				fmt.Fprintf(tw, "uncertain\tP(%s) between %.2f and %.2f is reported as uncertain\n", b.Label, b.Low, b.High)
+			}
+			var keys []string
+			for k := range c.Notes {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				fmt.Fprintf(tw, "%s\t%s\n", k, c.Notes[k])
 			}
 			tw.Flush()
 			fmt.Fprintln(w)
