@@ -58,12 +58,7 @@ per line. Output is a readable view, --json (one JSON object per document), or -
 			if len(args) == 1 {
 				path = args[0]
 			}
-			var in io.ReadCloser
-			if path == "-" {
-				in, err = corpus.NewReader("-", cmd.InOrStdin())
-			} else {
-				in, err = corpus.Open(path)
-			}
+			in, err := openInput(cmd, path)
 			if err != nil {
 				return err
 			}

@@ -1,25 +1,19 @@
 package main
 
 import (
-	"bufio"
-	"fmt"
-	"io"
-	"log/slog"
-	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/credence-news/credence/corpus"
 	"github.com/credence-news/credence/internal/annotate"
 	"github.com/credence-news/credence/normalize"
 )
 
 func newNormalizeCmd() *cobra.Command {
 	var (
-		profile, format, text, join, onBad string
-		lines, noHeader, plain             bool
-		workers, maxMB                     int
+		rf      recordFlags
+		profile string
+		plain   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "normalize [FILE...]",
@@ -47,89 +41,14 @@ Formats (--format, or from the file name):
 			if err != nil {
 				return usageError{err}
 			}
-			if lines {
-				if format != "" && format != "lines" {
-					return usagef("--lines conflicts with --format %s", format)
-				}
-				format = "lines"
-			}
-			if onBad != "fail" && onBad != "skip" {
-				return usagef("--on-bad-row must be skip or fail, not %q", onBad)
-			}
-			opt := annotate.Options{
-				Join:        join,
-				NoHeader:    noHeader,
-				PlainOutput: plain,
-				SkipBad:     onBad == "skip",
-				MaxRecord:   maxMB << 20,
-				Workers:     workers,
-			}
-			if text != "" {
-				opt.Fields = strings.Split(text, ",")
-			}
-			if len(args) == 0 {
-				args = []string{"-"}
-			}
-			out := bufio.NewWriterSize(cmd.OutOrStdout(), 256<<10)
-			defer out.Flush()
-			for _, path := range args {
-				f := annotate.Format(format)
-				if f == "" {
-					if f = annotate.FormatOf(path); f == "" {
-						f = annotate.Text
-					}
-				}
-				if opt.Format, err = annotate.ParseFormat(string(f)); err != nil {
-					return usageError{err}
-				}
-				if err := normalizeFile(cmd, path, out, p, opt); err != nil {
-					return err
-				}
-			}
-			return out.Flush()
+			return rf.run(cmd, args, "normalize", normalizer{p}, annotate.Options{PlainOutput: plain})
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&profile, "profile", "nltk", "normalization profile: "+strings.Join(normalize.Names(), ", "))
-	fl.StringVar(&format, "format", "", "input format: text, lines, jsonl, csv, tsv (default: from the file name, else text)")
-	fl.BoolVar(&lines, "lines", false, "one document per line (same as --format lines)")
-	fl.StringVar(&text, "text", "", "text field(s) or column(s), comma-separated; joined with --join")
-	fl.StringVar(&text, "field", "", "alias of --text")
-	fl.StringVar(&join, "join", " ", `separator between joined text columns ("" glues them, as research corpora do)`)
-	fl.BoolVar(&noHeader, "no-header", false, "CSV/TSV input has no header row; name columns by number (1 = first)")
+	rf.register(fl)
 	fl.BoolVar(&plain, "plain", false, "write only the normalized text, one line per record")
-	fl.StringVar(&onBad, "on-bad-row", "fail", "malformed rows: fail (stop with file and line) or skip (count them)")
-	fl.IntVar(&workers, "workers", runtime.GOMAXPROCS(0), "parallel workers")
-	fl.IntVar(&maxMB, "max-record-mb", 1024, "largest record (line or document) in MiB")
 	return cmd
-}
-
-func normalizeFile(cmd *cobra.Command, path string, out *bufio.Writer, p normalize.Profile, opt annotate.Options) error {
-	var in io.ReadCloser
-	var err error
-	if path == "-" {
-		in, err = corpus.NewReader("-", cmd.InOrStdin())
-	} else {
-		in, err = corpus.Open(path)
-	}
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	progress := newProgress(cmd.ErrOrStderr(), "normalize "+path)
-	opt.Progress = func(s annotate.Stats) { progress.update(s.Records, s.Bytes) }
-	st, err := annotate.Run(cmd.Context(), path, in, out, normalizer{p}, opt)
-	progress.done()
-	if st.BadUTF8 > 0 {
-		slog.Warn("replaced invalid UTF-8 with U+FFFD", "file", path, "bytes", st.BadUTF8, "records", st.BadUTF8Docs)
-	}
-	if st.Skipped > 0 {
-		slog.Warn("skipped malformed rows", "file", path, "rows", st.Skipped, "first", st.FirstBad.Error())
-	}
-	if err != nil {
-		return fmt.Errorf("normalize %w", err)
-	}
-	return nil
 }
 
 // normalizer adapts a profile to the annotate engine: one field, "normalized".
