@@ -1,0 +1,159 @@
+package learn
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/credence-news/credence/corpus"
+	"github.com/credence-news/credence/feature"
+	"github.com/credence-news/credence/model"
+	"github.com/credence-news/credence/normalize"
+)
+
+func docs(n int) []corpus.Document {
+	var out []corpus.Document
+	for i := 0; i < n; i++ {
+		label, cue := "fake", "hoax shocking"
+		if i%2 == 1 {
+			label, cue = "real", "officials confirmed"
+		}
+		out = append(out, corpus.Document{
+			Text: fmt.Sprintf("the %s story number %d about the city", cue, i%5), Label: label,
+			File: "x.csv", Line: i + 2, Row: i, Meta: map[string]string{"site": fmt.Sprintf("s%d", i%6), "date": fmt.Sprintf("2020-01-%02d", 1+i%28)},
+		})
+	}
+	return out
+}
+
+func settings(split Split) Settings {
+	return Settings{Profile: "plain", Features: feature.DefaultConfig(), Train: model.TrainOptions{Algo: "logreg", C: 1}, Split: split, Workers: 2}
+}
+
+func prepared(t *testing.T, n int) *Prepared {
+	p, _ := normalize.Lookup("plain")
+	prep, err := Prepare(docs(n), p, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return prep
+}
+
+func TestHoldOutKinds(t *testing.T) {
+	p := prepared(t, 120)
+	split := filepath.Join(t.TempDir(), "split.json")
+	os.WriteFile(split, []byte(`{"n_rows": 120, "test": [0, 1, 2, 3, 50, 119]}`), 0o644)
+	tests := []struct {
+		name  string
+		split Split
+		check func(train, test []int) string
+	}{
+		{"fraction", Split{TestFrac: 0.25, Seed: 3}, func(tr, te []int) string {
+			if len(te) != 30 {
+				return fmt.Sprintf("%d test rows", len(te))
+			}
+			return ""
+		}},
+		{"test rows", Split{TestRows: split}, func(tr, te []int) string {
+			if fmt.Sprint(te) != "[0 1 2 3 50 119]" {
+				return fmt.Sprint(te)
+			}
+			return ""
+		}},
+		{"group", Split{GroupBy: "site", TestFrac: 0.3, Seed: 1}, func(tr, te []int) string {
+			in := map[string]bool{}
+			for _, i := range tr {
+				in[p.Docs[i].Meta["site"]] = true
+			}
+			for _, i := range te {
+				if in[p.Docs[i].Meta["site"]] {
+					return "site " + p.Docs[i].Meta["site"] + " on both sides"
+				}
+			}
+			return ""
+		}},
+		{"time", Split{TimeCol: "date", TestFrac: 0.2}, func(tr, te []int) string {
+			latestTrain := ""
+			for _, i := range tr {
+				latestTrain = max(latestTrain, p.Docs[i].Meta["date"])
+			}
+			for _, i := range te {
+				if p.Docs[i].Meta["date"] < latestTrain {
+					return "a test document is older than a training one"
+				}
+			}
+			return ""
+		}},
+	}
+	for _, tc := range tests {
+		train, test, err := holdOut(p, tc.split)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if len(train)+len(test) != 120 {
+			t.Errorf("%s: %d + %d rows", tc.name, len(train), len(test))
+		}
+		if msg := tc.check(train, test); msg != "" {
+			t.Errorf("%s: %s", tc.name, msg)
+		}
+		res, err := Train(p, settings(tc.split))
+		if err != nil || res.HeldOut == nil || res.HeldOut.N != len(test) {
+			t.Errorf("%s: train %v", tc.name, err)
+		}
+	}
+}
+
+func TestAutoCIsCalibratedAndReported(t *testing.T) {
+	p := prepared(t, 200)
+	s := settings(Split{TestFrac: 0.2, Seed: 1})
+	s.Train.C = 0
+	res, err := Train(p, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ChosenC == 0 || len(res.CVScores) != len(DefaultGrid) || res.Scale <= 0 {
+		t.Fatalf("C %v, scores %v, scale %v", res.ChosenC, res.CVScores, res.Scale)
+	}
+	if res.Model.Card.Options["temperature"] == nil || !strings.Contains(res.Model.Card.Split, "stratified") {
+		t.Errorf("card %+v", res.Model.Card)
+	}
+}
+
+func TestCrossValidate(t *testing.T) {
+	p := prepared(t, 100)
+	reports, err := CrossValidate(p, settings(Split{Seed: 2}), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range reports {
+		n += r.N
+	}
+	if len(reports) != 5 || n != 100 {
+		t.Fatalf("%d folds covering %d documents", len(reports), n)
+	}
+}
+
+func TestSingleClassAndUnknownLabels(t *testing.T) {
+	p, _ := normalize.Lookup("plain")
+	d := docs(10)
+	for i := range d {
+		d[i].Label = "fake"
+	}
+	if _, err := Prepare(d, p, 1); err == nil || !strings.Contains(err.Error(), "single class") {
+		t.Errorf("single class: %v", err)
+	}
+	prep := prepared(t, 60)
+	res, err := Train(prep, settings(Split{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := docs(2)
+	bad[1].Label = "satire"
+	if _, err := EvaluateNormalized(res.Model, bad, NormalizeAll(bad, p, 1), "", 1); err == nil || !strings.Contains(err.Error(), "satire") {
+		t.Errorf("unknown label: %v", err)
+	}
+}
