@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -42,7 +43,7 @@ func newEvalCmd() *cobra.Command {
 				return err
 			}
 			if html != "" {
-				if err := writeHTMLReport(html, "credence eval: "+modelPath, r, cardNotes(m)); err != nil {
+				if err := writeHTMLReport(html, "credence eval: model "+m.Card.ID+" on "+strings.Join(df.data, ", "), r, cardNotes(m)); err != nil {
 					return err
 				}
 			}
