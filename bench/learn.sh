@@ -17,7 +17,7 @@
 #     peak RSS = /usr/bin/time %M (max over the train and, for LIAR, eval processes),
 #     accuracy/macro-F1 from `train --json` held_out (or `eval --json` for LIAR),
 #     bulk docs/s = wall time of `credence classify --format jsonl --field text` over
-#     the same bulk texts (median of 3), also minus the wall of a 1-document run.
+#     the same bulk texts (median of 5), also minus the wall of a 1-document run (median of 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${CREDENCE_SHARED:-../shared}
@@ -25,14 +25,18 @@ shared=$(cd "$shared" && pwd)
 export CREDENCE_SHARED=$shared
 ds=$shared/datasets
 py=/usr/bin/python3
-REPS=3
+REPS=3        # train/eval runs per configuration (median)
+CLASSIFY_REPS=5 # classify runs are short (~0.1 s), so take the median of 5
 LIAR_MAP="true,mostly-true,half-true=real;barely-true,false,pants-fire=fake"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 start=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 log() { echo "[learn.sh $(($(date +%s) - start))s] $*" >&2; }
 
 go build -o "$work/credence" ./cmd/credence
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(GIT_OPTIONAL_LOCKS=0 git status --porcelain --untracked-files=all -- '*.go' go.mod go.sum 2>/dev/null | wc -l)
 cred=$work/credence
 times=$work/times.tsv # dataset config kind rep rc wall_s maxrss_kb user_s sys_s
 : >"$times"
@@ -85,7 +89,7 @@ for d in liar6 liar2 perezrosas agnews_test8020; do
     done
     # The test texts once (to check the reported figures), then 1-doc and bulk runs.
     timed "$dir/$c.test.out" "$d" "$c" classify_test 1 "$cred" classify --model "$m" --format jsonl --field text "$dir/test.jsonl"
-    for r in $(seq $REPS); do
+    for r in $(seq $CLASSIFY_REPS); do
       timed /dev/null "$d" "$c" classify_one "$r" "$cred" classify --model "$m" --format jsonl --field text "$dir/one.jsonl"
       timed /dev/null "$d" "$c" classify_bulk "$r" "$cred" classify --model "$m" --format jsonl --field text "$dir/bulk.jsonl"
     done
@@ -97,14 +101,12 @@ log "report"
 env_json=$(
   cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
   mem=$(awk '/MemTotal/ {printf "%.0f", $2/1048576}' /proc/meminfo)
-  commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-  dirty=$(GIT_OPTIONAL_LOCKS=0 git status --porcelain --untracked-files=no 2>/dev/null | wc -l)
-  $py - "$cpu" "$(nproc)" "$mem" "$(go version)" "$("$cred" --version 2>&1 | head -1)" "$commit" "$dirty" "$(date -u +%Y-%m-%dT%H:%MZ)" "$(($(date +%s) - start))" <<'PY'
+  $py - "$cpu" "$(nproc)" "$mem" "$(go version)" "$("$cred" --version 2>&1 | head -1)" "$commit" "$dirty" "$(date -u +%Y-%m-%dT%H:%MZ)" "$(($(date +%s) - start))" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
 import json, platform, sys
 import numpy, scipy, sklearn
 a = sys.argv[1:]
 print(json.dumps({"cpu": a[0], "cores": a[1], "mem_gib": a[2], "go": a[3], "credence": a[4], "commit": a[5],
-                  "dirty": int(a[6]), "date": a[7], "elapsed_s": int(a[8]), "python": platform.python_version(),
+                  "dirty": int(a[6]), "date": a[7], "elapsed_s": int(a[8]), "load": [a[9], a[10]], "python": platform.python_version(),
                   "sklearn": sklearn.__version__, "scipy": scipy.__version__, "numpy": numpy.__version__}))
 PY
 )
@@ -196,10 +198,11 @@ def fmt_dps(x):
 E = env
 print(f"### Run {E['date']} on {E['cores']} cores, {E['cpu']}, {E['mem_gib']} GiB")
 print()
-print(f"credence `{E['credence']}` at commit {E['commit']}"
-      + (f" ({E['dirty']} tracked files modified in the working tree when built)" if E['dirty'] else "")
+print(f"credence `{E['credence'].replace('credence version ', '')}` built from commit {E['commit']}"
+      + (f" ({E['dirty']} uncommitted .go/go.mod/go.sum files in the working tree when built)" if E['dirty'] else "")
       + f", {E['go']}; Python {E['python']} (`/usr/bin/python3`), scikit-learn {E['sklearn']}, "
-        f"SciPy {E['scipy']}, NumPy {E['numpy']}. Whole script: {E['elapsed_s']} s.")
+        f"SciPy {E['scipy']}, NumPy {E['numpy']}. Whole script: {E['elapsed_s']} s; load average "
+        f"(1/5/15 min) {E['load'][0]} at the start, {E['load'][1]} at the end.")
 print()
 C = {d: {c: cred(d, c) for c in ("default", "C1")} for d in DATASETS}
 grid = collections.OrderedDict()
@@ -227,7 +230,8 @@ for d in DATASETS:
         sec = ", ".join(f"{k} {v:.2f}" for k, v in r["seconds"].items())
         notes = (f"C={cc:g}; {r['n_features']} features; in-process s: {sec}; train CPU {r['train_cpu_s']:.2f} s; "
                  f"bulk: {r.get('bulk_docs', 0)} docs in {r.get('bulk_s', float('nan')):.2f} s, 1 doc in "
-                 f"{r.get('one_s', float('nan')):.3f} s; classify RSS {r.get('classify_rss_mb', float('nan')):.0f} MB")
+                 f"{r.get('one_s', float('nan')):.3f} s, bulk CPU {r.get('bulk_cpu_s', float('nan')):.2f} s; "
+                 f"classify RSS {r.get('classify_rss_mb', float('nan')):.0f} MB")
         if d.startswith("liar"):
             notes += f"; RSS train {r['train_rss_mb']:.0f} / eval {r['eval_rss_mb']:.0f} MB"
         print(f"| credence | {name} | {r['accuracy']:.3f} | {r['macro_f1']:.3f} | {r['train_s']:.2f} | "

@@ -66,7 +66,13 @@ func lbfgs(x []float64, fg func(x, g []float64) float64, maxIter int, tol float6
 			if ls == 40 {
 				return it, nil // no progress possible at machine precision: x is the answer
 			}
-			step *= 0.5
+			// Minimize the quadratic through f, the slope and fNew, kept
+			// within [0.1, 0.5] of the step (safeguarded backtracking).
+			next := 0.5 * step
+			if q := fNew - f - slope*step; q > 0 && !math.IsInf(fNew, 0) && !math.IsNaN(fNew) {
+				next = math.Min(0.5*step, math.Max(0.1*step, -slope*step*step/(2*q)))
+			}
+			step = next
 		}
 		// Keep the curvature pair (skipped when it would break positive definiteness).
 		var sk, yk []float64

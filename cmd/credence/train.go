@@ -166,10 +166,13 @@ Held-out data (one of):
 			}
 			w := cmd.OutOrStdout()
 			if jsonOut {
-				return json.NewEncoder(w).Encode(map[string]any{
-					"model": m.Card, "held_out": res.HeldOut, "kfold": cv, "chosen_c": res.ChosenC, "cv_macro_f1": cvScores(res.CVScores),
-					"seconds": seconds(res.Timings),
-				})
+				out := map[string]any{
+					"model": m.Card, "held_out": res.HeldOut, "kfold": cv, "c": m.Card.Options["C"], "seconds": seconds(res.Timings),
+				}
+				if res.ChosenC > 0 { // chosen by cross-validation, not given
+					out["chosen_c"], out["cv_macro_f1"] = res.ChosenC, cvScores(res.CVScores)
+				}
+				return json.NewEncoder(w).Encode(out)
 			}
 			if cv != nil {
 				fmt.Fprintf(w, "%d-fold cross-validation on %d documents:\n", kfold, cv.N)

@@ -108,11 +108,14 @@ func Prepare(docs []corpus.Document, profile normalize.Profile, workers int) (*P
 	return p, nil
 }
 
-// parallel runs fn(i) for i in [0,n) on the given number of goroutines.
+// parallel runs fn(i) for i in [0,n) on the given number of goroutines,
+// handing out indices in chunks small enough to keep every goroutine busy
+// (a few expensive items, such as cross-validation folds, go one by one).
 func parallel(n, workers int, fn func(i int)) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	chunk := max(1, min(64, n/(8*workers)))
 	var wg sync.WaitGroup
 	var next sync.Mutex
 	i := 0
@@ -123,12 +126,12 @@ func parallel(n, workers int, fn func(i int)) {
 			for {
 				next.Lock()
 				j := i
-				i += 64
+				i += chunk
 				next.Unlock()
 				if j >= n {
 					return
 				}
-				for k := j; k < min(j+64, n); k++ {
+				for k := j; k < min(j+chunk, n); k++ {
 					fn(k)
 				}
 			}
