@@ -44,18 +44,19 @@ func extractArticle(r io.Reader, pageURL *url.URL) (title, text string, err erro
 // AllowPrivate is set (a server must not become a proxy into its network).
 type FetchOptions struct {
 	AllowPrivate bool
-	MaxBytes     int64         // default 5 MiB
-	Timeout      time.Duration // default 10 s
+	MaxBytes     int64         // per page, default 2 MiB
+	Timeout      time.Duration // per page, and for all the pages of one request; default 10 s
 	MaxRedirects int           // default 3
-	client       *http.Client
+	// MaxPerRequest bounds the URL documents of one batch (default 16).
+	MaxPerRequest int
+	client        *http.Client
 }
 
-func (f *FetchOptions) httpClient() *http.Client {
-	if f.client != nil {
-		return f.client
-	}
+// withDefaults returns a copy with defaults filled in and its HTTP client
+// built, once, before any request can use it concurrently.
+func (f FetchOptions) withDefaults() FetchOptions {
 	if f.MaxBytes <= 0 {
-		f.MaxBytes = 5 << 20
+		f.MaxBytes = 2 << 20
 	}
 	if f.Timeout <= 0 {
 		f.Timeout = 10 * time.Second
@@ -63,12 +64,16 @@ func (f *FetchOptions) httpClient() *http.Client {
 	if f.MaxRedirects <= 0 {
 		f.MaxRedirects = 3
 	}
+	if f.MaxPerRequest <= 0 {
+		f.MaxPerRequest = 16
+	}
+	allowPrivate := f.AllowPrivate
 	dialer := &net.Dialer{
 		Timeout: f.Timeout,
 		// The check runs on the resolved address of every connection,
 		// redirects included, so DNS tricks cannot reach a private host.
 		Control: func(network, address string, _ syscall.RawConn) error {
-			if f.AllowPrivate {
+			if allowPrivate {
 				return nil
 			}
 			ap, err := netip.ParseAddrPort(address)
@@ -81,17 +86,18 @@ func (f *FetchOptions) httpClient() *http.Client {
 			return nil
 		},
 	}
+	maxRedirects := f.MaxRedirects
 	f.client = &http.Client{
 		Timeout:   f.Timeout,
 		Transport: &http.Transport{DialContext: dialer.DialContext, Proxy: nil, MaxResponseHeaderBytes: 64 << 10},
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) > f.MaxRedirects {
-				return fmt.Errorf("more than %d redirects", f.MaxRedirects)
+			if len(via) > maxRedirects {
+				return fmt.Errorf("more than %d redirects", maxRedirects)
 			}
 			return nil
 		},
 	}
-	return f.client
+	return f
 }
 
 func (f *FetchOptions) fetchArticle(ctx context.Context, raw string) (string, string, error) {
@@ -104,7 +110,7 @@ func (f *FetchOptions) fetchArticle(ctx context.Context, raw string) (string, st
 		return "", "", errorf(http.StatusBadRequest, "invalid_url", "%v", err)
 	}
 	req.Header.Set("User-Agent", "credence (+news credibility classifier)")
-	resp, err := f.httpClient().Do(req)
+	resp, err := f.client.Do(req)
 	if err != nil {
 		return "", "", errorf(http.StatusBadGateway, "fetch_failed", "%v", err)
 	}

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -11,11 +12,11 @@ import (
 // document is one article in a request: text (with an optional title),
 // raw HTML to extract the article from, or a URL to fetch (when enabled).
 type document struct {
-	ID    any    `json:"id,omitempty"`
-	Title string `json:"title,omitempty"`
-	Text  string `json:"text,omitempty"`
-	HTML  string `json:"html,omitempty"`
-	URL   string `json:"url,omitempty"`
+	ID    json.RawMessage `json:"id,omitempty"` // echoed byte for byte
+	Title string          `json:"title,omitempty"`
+	Text  string          `json:"text,omitempty"`
+	HTML  string          `json:"html,omitempty"`
+	URL   string          `json:"url,omitempty"`
 }
 
 type request struct {
@@ -26,7 +27,7 @@ type request struct {
 
 // verdict is the classify answer for one document.
 type verdict struct {
-	ID            any                `json:"id,omitempty"`
+	ID            json.RawMessage    `json:"id,omitempty"`
 	Label         string             `json:"label"`   // the most probable class
 	Verdict       string             `json:"verdict"` // the label, or "uncertain" inside the model's band
 	Probabilities map[string]float64 `json:"probabilities"`
@@ -63,6 +64,15 @@ func (s *Server) articleText(ctx context.Context, m *model.Model, d document) (s
 	}
 	switch {
 	case d.HTML != "":
+		if len(d.HTML) > s.opt.MaxHTML {
+			return "", nil, errorf(http.StatusRequestEntityTooLarge, "html_too_large", "html document of %d bytes; at most %d", len(d.HTML), s.opt.MaxHTML)
+		}
+		select {
+		case s.extractSem <- struct{}{}:
+			defer func() { <-s.extractSem }()
+		case <-ctx.Done():
+			return "", nil, errorf(http.StatusServiceUnavailable, "cancelled", "request cancelled while waiting")
+		}
 		title, text, err := extractArticle(strings.NewReader(d.HTML), nil)
 		if err != nil {
 			return "", nil, errorf(http.StatusUnprocessableEntity, "no_article", "could not find an article in the HTML: %v", err)
@@ -92,8 +102,14 @@ func (s *Server) classify(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	m := s.Model() // one model for the whole request, even across a reload
+	ctx := r.Context()
+	if s.opt.Fetch != nil { // every page of one request shares one time budget
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.opt.Fetch.Timeout)
+		defer cancel()
+	}
 	one := func(d document) (verdict, error) {
-		text, ex, err := s.articleText(r.Context(), m, d)
+		text, ex, err := s.articleText(ctx, m, d)
 		if err != nil {
 			return verdict{}, err
 		}
@@ -111,6 +127,15 @@ func (s *Server) classify(w http.ResponseWriter, r *http.Request) error {
 		}
 		if len(req.Documents) > s.opt.MaxBatch {
 			return errorf(http.StatusRequestEntityTooLarge, "batch_too_large", "%d documents; at most %d per request", len(req.Documents), s.opt.MaxBatch)
+		}
+		urls := 0
+		for _, d := range req.Documents {
+			if d.URL != "" {
+				urls++
+			}
+		}
+		if s.opt.Fetch != nil && urls > s.opt.Fetch.MaxPerRequest {
+			return errorf(http.StatusRequestEntityTooLarge, "too_many_urls", "%d url documents; at most %d per request", urls, s.opt.Fetch.MaxPerRequest)
 		}
 		out := make([]verdict, len(req.Documents))
 		for i, d := range req.Documents {
@@ -149,6 +174,9 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) error {
 	text, ex, err := s.articleText(r.Context(), m, req.document)
 	if err != nil {
 		return err
+	}
+	if len(text) > s.opt.MaxExplain {
+		return errorf(http.StatusRequestEntityTooLarge, "text_too_large", "explain takes at most %d bytes of text (got %d); classify takes more", s.opt.MaxExplain, len(text))
 	}
 	e := m.Explain([]byte(text))
 	top := req.Top

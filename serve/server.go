@@ -31,6 +31,12 @@ type Options struct {
 	AdminToken string
 	MaxBody    int64 // bytes per request body (default 4 MiB)
 	MaxBatch   int   // documents per batch request (default 1000)
+	// MaxHTML bounds one "html" document (default 1 MiB): extracting an
+	// article costs tens of times the page's size in memory.
+	MaxHTML int
+	// MaxExplain bounds the text of an explain request (default 256 KiB):
+	// the answer lists every token.
+	MaxExplain int
 	// MaxInflight bounds requests being processed at once; more wait up to
 	// QueueWait, then get 503 (default 4 × cores, 1 s).
 	MaxInflight int
@@ -50,6 +56,8 @@ type Server struct {
 	mux      *http.ServeMux
 	ready    atomic.Bool
 	log      *slog.Logger
+	// extractSem bounds concurrent HTML extractions, the memory-hungry step.
+	extractSem chan struct{}
 }
 
 //go:embed web
@@ -72,13 +80,24 @@ func New(opt Options) (*Server, error) {
 	if opt.QueueWait <= 0 {
 		opt.QueueWait = time.Second
 	}
+	if opt.MaxHTML <= 0 {
+		opt.MaxHTML = 1 << 20
+	}
+	if opt.MaxExplain <= 0 {
+		opt.MaxExplain = 256 << 10
+	}
+	if opt.Fetch != nil {
+		f := opt.Fetch.withDefaults() // a copy: the caller's options are never written to
+		opt.Fetch = &f
+	}
 	if opt.Registry == nil {
 		opt.Registry = prometheus.NewRegistry()
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	s := &Server{opt: opt, sem: make(chan struct{}, opt.MaxInflight), log: opt.Logger}
+	s := &Server{opt: opt, sem: make(chan struct{}, opt.MaxInflight), log: opt.Logger,
+		extractSem: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	s.metrics = newMetrics(opt.Registry)
 	m, err := opt.Load()
 	if err != nil {
@@ -91,9 +110,12 @@ func New(opt Options) (*Server, error) {
 }
 
 func (s *Server) setModel(m *model.Model) {
-	s.current.Store(m)
-	s.metrics.modelInfo.Reset()
+	old := s.current.Swap(m)
+	// New series first, old one deleted after: a scrape never sees none.
 	s.metrics.modelInfo.WithLabelValues(m.Card.ID, m.Card.Algo, strings.Join(m.Labels(), ",")).Set(1)
+	if old != nil && old.Card.ID != m.Card.ID {
+		s.metrics.modelInfo.DeleteLabelValues(old.Card.ID, old.Card.Algo, strings.Join(old.Labels(), ","))
+	}
 }
 
 // Model returns the model being served.
@@ -144,8 +166,26 @@ func (s *Server) routes() {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "model_id": s.Model().Card.ID})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.opt.Registry, promhttp.HandlerOpts{}))
+	// The page's files, each by name, so that any other path gets a JSON 404.
 	sub, _ := fs.Sub(webFS, "web")
-	mux.Handle("GET /", http.FileServerFS(sub))
+	files := http.FileServerFS(sub)
+	mux.Handle("GET /{$}", files)
+	fs.WalkDir(sub, ".", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && path != "index.html" {
+			mux.Handle("GET /"+path, files)
+		}
+		return nil
+	})
+	// A known endpoint with the wrong method is a 405, not a 404.
+	for path, allow := range map[string]string{
+		"/v1/classify": "POST", "/v1/explain": "POST", "/v1/model": "GET", "/v1/admin/reload": "POST",
+		"/openapi.json": "GET", "/healthz": "GET", "/readyz": "GET", "/metrics": "GET",
+	} {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" "+r.URL.Path+": use "+allow)
+		})
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
@@ -280,8 +320,8 @@ func (s *Server) adminReload(w http.ResponseWriter, r *http.Request) error {
 	if s.opt.AdminToken == "" {
 		return errorf(http.StatusNotFound, "disabled", "reload over HTTP is disabled: set CREDENCE_ADMIN_TOKEN to enable it")
 	}
-	got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if subtle.ConstantTimeCompare([]byte(got), []byte(s.opt.AdminToken)) != 1 {
+	got, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !bearer || subtle.ConstantTimeCompare([]byte(got), []byte(s.opt.AdminToken)) != 1 {
 		return errorf(http.StatusUnauthorized, "unauthorized", "a valid bearer token is required")
 	}
 	m, err := s.Reload()
