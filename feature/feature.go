@@ -13,9 +13,9 @@ package feature
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -55,7 +55,8 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Vec is a sparse vector: feature ids and values, ids ascending.
+// Vec is a sparse vector: feature ids (each once, in no particular order)
+// and their values.
 type Vec struct {
 	Idx []int32
 	Val []float32
@@ -69,7 +70,8 @@ type Vectorizer struct {
 	Config Config
 	Names  []string  // feature names, by id (nil with hashing)
 	IDF    []float32 // inverse document frequency, by id
-	index  map[uint64]int32
+	index  *table
+	pool   sync.Pool // *counter scratch for Transform
 }
 
 // NumFeatures is the vector dimension.
@@ -228,9 +230,10 @@ func Fit(texts []string, cfg Config) (*Vectorizer, error) {
 	sort.Slice(ks, func(i, j int) bool { return ks[i].e.name < ks[j].e.name })
 	v.Names = make([]string, len(ks))
 	v.IDF = make([]float32, len(ks))
-	v.index = make(map[uint64]int32, len(ks))
+	v.index = newTable(len(ks))
 	for i, k := range ks {
-		v.Names[i], v.IDF[i], v.index[k.h] = k.e.name, idf(k.e.df), int32(i)
+		v.Names[i], v.IDF[i] = k.e.name, idf(k.e.df)
+		v.index.put(k.h, int32(i))
 	}
 	if len(ks) == 0 {
 		return nil, fmt.Errorf("no feature occurs in %d+ documents: the corpus is too small or --min-df too high", cfg.MinDF)
@@ -253,16 +256,15 @@ func New(cfg Config, names []string, idf []float32) (*Vectorizer, error) {
 	if len(names) != len(idf) {
 		return nil, fmt.Errorf("%d feature names but %d weights", len(names), len(idf))
 	}
-	v.index = make(map[uint64]int32, len(names))
+	v.index = newTable(len(names))
 	for i, name := range names {
 		h, err := cfg.hashName(name)
 		if err != nil {
 			return nil, err
 		}
-		if _, dup := v.index[h]; dup {
+		if !v.index.put(h, int32(i)) {
 			return nil, fmt.Errorf("feature %q appears twice", name)
 		}
-		v.index[h] = int32(i)
 	}
 	return v, nil
 }
@@ -283,44 +285,59 @@ func (c *Config) hashName(name string) (uint64, error) {
 	return h, nil
 }
 
-// Transform appends the TF-IDF vector of a normalized text to v (reset
-// first), L2-normalized. The scratch slice ids is reused across calls.
+// counter counts feature occurrences in one document: a generation stamp
+// per feature says whether its count is current, so nothing is cleared or
+// sorted between documents.
+type counter struct {
+	gen   uint32
+	stamp []uint32
+	count []uint32
+}
+
+// Transform sets v to the TF-IDF vector of a normalized text, L2-normalized,
+// with feature ids in order of first occurrence.
 func (vz *Vectorizer) Transform(text string, v *Vec) {
 	v.Reset()
+	c, _ := vz.pool.Get().(*counter)
+	if c == nil {
+		c = &counter{stamp: make([]uint32, len(vz.IDF)), count: make([]uint32, len(vz.IDF))}
+	}
+	defer vz.pool.Put(c)
+	c.gen++
+	if c.gen == 0 { // wrapped: stamps from 2^32 documents ago would look current
+		clear(c.stamp)
+		c.gen = 1
+	}
 	nb := uint64(vz.Config.Buckets)
 	vz.Config.grams(text, false, func(h uint64, _ func() string) {
+		var id int32
 		if nb > 0 {
-			v.Idx = append(v.Idx, int32(h%nb))
-			return
+			id = int32(h % nb)
+		} else {
+			var ok bool
+			if id, ok = vz.index.get(h); !ok {
+				return
+			}
 		}
-		if id, ok := vz.index[h]; ok {
+		if c.stamp[id] != c.gen {
+			c.stamp[id], c.count[id] = c.gen, 0
 			v.Idx = append(v.Idx, id)
 		}
+		c.count[id]++
 	})
-	if len(v.Idx) == 0 {
-		return
-	}
-	sortInt32(v.Idx)
-	// Run-length count the sorted ids into (id, tf), then weight.
-	out := 0
 	var norm float64
-	for i := 0; i < len(v.Idx); {
-		j := i + 1
-		for j < len(v.Idx) && v.Idx[j] == v.Idx[i] {
-			j++
-		}
-		tf := float64(j - i)
+	out := 0
+	for _, id := range v.Idx {
+		tf := float64(c.count[id])
 		if vz.Config.Sublinear {
 			tf = 1 + math.Log(tf)
 		}
-		w := float32(tf) * vz.IDF[v.Idx[i]]
-		if w != 0 {
-			v.Idx[out] = v.Idx[i]
+		if w := float32(tf) * vz.IDF[id]; w != 0 {
+			v.Idx[out] = id
 			v.Val = append(v.Val, w)
 			norm += float64(w) * float64(w)
 			out++
 		}
-		i = j
 	}
 	v.Idx = v.Idx[:out]
 	if norm > 0 {
@@ -328,24 +345,6 @@ func (vz *Vectorizer) Transform(text string, v *Vec) {
 		for i := range v.Val {
 			v.Val[i] *= inv
 		}
-	}
-}
-
-// sortInt32 is insertion sort for the short id lists of one document, with
-// a fallback for long ones.
-func sortInt32(a []int32) {
-	if len(a) > 64 {
-		slices.Sort(a)
-		return
-	}
-	for i := 1; i < len(a); i++ {
-		x := a[i]
-		j := i
-		for j > 0 && a[j-1] > x {
-			a[j] = a[j-1]
-			j--
-		}
-		a[j] = x
 	}
 }
 
@@ -360,8 +359,7 @@ func (vz *Vectorizer) Locate(tokens []string, fn func(id int32, first, last int)
 		if nb > 0 {
 			return int32(h % nb), true
 		}
-		id, ok := vz.index[h]
-		return id, ok
+		return vz.index.get(h)
 	}
 	hs := make([]uint64, len(tokens))
 	for i, tok := range tokens {
