@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"embed"
@@ -17,6 +18,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -287,26 +290,30 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.ResponseWriter.WriteHeader(code)
 }
 
-// decode reads a JSON request body into v.
+// decode reads a JSON request body into v with the JSON v2 decoder (several
+// times faster than encoding/json on article-sized strings). Invalid UTF-8
+// becomes U+FFFD; duplicate names and any letter case are accepted, as
+// encoding/json would.
 func decode(r *http.Request, v any) error {
 	// The body is parsed as JSON whatever the Content-Type says (curl -d
 	// sends form encoding), except for uploads that cannot be JSON.
 	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "multipart/") {
 		return errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send a JSON body, not %s", ct)
 	}
-	dec := json.NewDecoder(r.Body)
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		switch {
-		case errors.As(err, &mbe):
-			return errorf(http.StatusRequestEntityTooLarge, "body_too_large", "request body exceeds %d bytes", mbe.Limit)
-		case errors.Is(err, io.EOF):
-			return errorf(http.StatusBadRequest, "empty_body", "the request body is empty")
-		}
-		return errorf(http.StatusBadRequest, "invalid_json", "invalid JSON: %v", err)
+	body, err := io.ReadAll(r.Body)
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return errorf(http.StatusRequestEntityTooLarge, "body_too_large", "request body exceeds %d bytes", mbe.Limit)
+	case err != nil:
+		return errorf(http.StatusBadRequest, "unreadable_body", "reading the request body: %v", err)
+	case len(bytes.TrimSpace(body)) == 0:
+		return errorf(http.StatusBadRequest, "empty_body", "the request body is empty")
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errorf(http.StatusBadRequest, "invalid_json", "data after the JSON object")
+	err = jsonv2.Unmarshal(body, v, jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true),
+		jsonv2.MatchCaseInsensitiveNames(true))
+	if err != nil {
+		return errorf(http.StatusBadRequest, "invalid_json", "invalid JSON: %v", err)
 	}
 	return nil
 }
