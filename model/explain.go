@@ -56,6 +56,9 @@ func toward(contrib []float64, c int) float64 {
 
 // Explain classifies text and decomposes the verdict.
 func (m *Model) Explain(text []byte) Explanation {
+	if m.FastText != nil {
+		return m.explainFastText(text)
+	}
 	text, _ = normalize.ValidUTF8(text)
 	var toks []normalize.Token
 	m.Profile.Tokens(text, func(t normalize.Token) { toks = append(toks, t) })
@@ -122,14 +125,19 @@ func (m *Model) Explain(text []byte) Explanation {
 	for _, fe := range effects {
 		e.Features = append(e.Features, *fe)
 	}
-	sort.Slice(e.Features, func(i, j int) bool {
-		a, b := e.Features[i], e.Features[j]
+	sortEffects(e.Features)
+	return e
+}
+
+// sortEffects orders features by the size of their push, largest first.
+func sortEffects(fs []FeatureEffect) {
+	sort.Slice(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
 		if abs(a.Toward) != abs(b.Toward) {
 			return abs(a.Toward) > abs(b.Toward)
 		}
 		return a.Feature < b.Feature
 	})
-	return e
 }
 
 func abs(x float64) float64 {

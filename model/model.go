@@ -11,6 +11,7 @@ import (
 
 	"github.com/credence-news/credence/feature"
 	"github.com/credence-news/credence/internal/modelfile"
+	"github.com/credence-news/credence/model/fasttext"
 	"github.com/credence-news/credence/normalize"
 )
 
@@ -55,7 +56,7 @@ const Uncertain = "uncertain"
 // Verdict turns probabilities into a verdict: the most probable class, or
 // Uncertain inside the card's band.
 func (m *Model) Verdict(probs []float64) string {
-	labels := m.Linear.Labels
+	labels := m.Labels()
 	b := m.Card.Uncertainty
 	if b == nil || len(labels) != 2 {
 		return labels[argmax(probs)]
@@ -87,13 +88,19 @@ type DataInfo struct {
 // Model is a trained text classifier.
 type Model struct {
 	Card     Card
-	Profile  normalize.Profile
+	Profile  normalize.Profile // nil for an imported fastText model: text as given
 	Features *feature.Vectorizer
 	Linear   *Linear
+	FastText *fasttext.Model // set instead of Features and Linear for fastText-class models
 }
 
 // Labels returns the class names, in probability order.
-func (m *Model) Labels() []string { return m.Linear.Labels }
+func (m *Model) Labels() []string {
+	if m.FastText != nil {
+		return m.FastText.Labels()
+	}
+	return m.Linear.Labels
+}
 
 // scratch is per-call working memory, pooled.
 type scratch struct {
@@ -109,11 +116,19 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 func (m *Model) Probabilities(text []byte, probs []float64) int {
 	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
+	if m.Profile == nil {
+		return m.probsNormalized(text, probs, s)
+	}
 	s.norm = m.Profile.Append(s.norm[:0], text)
-	m.Features.Transform(string(s.norm), &s.vec)
-	m.Linear.Scores(&s.vec, probs)
-	m.Linear.Probs(probs)
-	return argmax(probs)
+	return m.probsNormalized(s.norm, probs, s)
+}
+
+// ProbabilitiesNormalized is Probabilities for text already normalized
+// with the model's profile.
+func (m *Model) ProbabilitiesNormalized(norm string, probs []float64) int {
+	s := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(s)
+	return m.probsNormalized([]byte(norm), probs, s)
 }
 
 // Prediction is a verdict on one document.
@@ -124,10 +139,11 @@ type Prediction struct {
 
 // Predict classifies one document.
 func (m *Model) Predict(text []byte) Prediction {
-	probs := make([]float64, m.Linear.K())
+	labels := m.Labels()
+	probs := make([]float64, len(labels))
 	best := m.Probabilities(text, probs)
-	p := Prediction{Label: m.Linear.Labels[best], Probabilities: make(map[string]float64, len(probs))}
-	for i, l := range m.Linear.Labels {
+	p := Prediction{Label: labels[best], Probabilities: make(map[string]float64, len(probs))}
+	for i, l := range labels {
 		p.Probabilities[l] = probs[i]
 	}
 	return p
@@ -151,6 +167,23 @@ const (
 )
 
 func (m *Model) sections() ([]modelfile.Section, error) {
+	if m.FastText != nil {
+		ft, err := m.FastText.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		h := sha256.New()
+		if m.Profile != nil {
+			h.Write([]byte(m.Profile.Name()))
+		}
+		h.Write(ft)
+		m.Card.ID = hex.EncodeToString(h.Sum(nil))[:16]
+		card, err := json.MarshalIndent(m.Card, "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		return []modelfile.Section{{Tag: tagCard, Data: card}, {Tag: tagFastText, Data: ft}}, nil
+	}
 	var f modelfile.Buf
 	cfg, err := json.Marshal(m.Features.Config)
 	if err != nil {
@@ -192,8 +225,11 @@ func (m *Model) Save(path string) error {
 	return modelfile.WriteFile(path, secs)
 }
 
-// Load reads a model file.
+// Load reads a credence model file, or imports a fastText .bin/.ftz model.
 func Load(path string) (*Model, error) {
+	if isFastTextFile(path) {
+		return loadFastText(path)
+	}
 	f, err := modelfile.ReadFile(path, 0)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
@@ -222,6 +258,18 @@ func decode(f *modelfile.File) (*Model, error) {
 	}
 	if err := json.Unmarshal(card, &m.Card); err != nil {
 		return nil, fmt.Errorf("model card: %w", err)
+	}
+	if ft, ok := f.Section(tagFastText); ok {
+		if m.Card.Profile != "" {
+			if m.Profile, err = normalize.Lookup(m.Card.Profile); err != nil {
+				return nil, fmt.Errorf("model card: %w", err)
+			}
+		}
+		m.FastText = new(fasttext.Model)
+		if err := m.FastText.UnmarshalBinary(ft); err != nil {
+			return nil, fmt.Errorf("fastText section: %w", err)
+		}
+		return m, nil
 	}
 	if m.Profile, err = normalize.Lookup(m.Card.Profile); err != nil {
 		return nil, fmt.Errorf("model card: %w", err)
@@ -268,8 +316,11 @@ func decode(f *modelfile.File) (*Model, error) {
 // TopFeatures returns, for each class, the n features with the largest
 // weights toward it (the global view of what the model learned).
 func (m *Model) TopFeatures(n int) map[string][]Weighted {
-	k := m.Linear.K()
 	out := map[string][]Weighted{}
+	if m.FastText != nil {
+		return out // embeddings have no per-feature weight toward a class; see Explain
+	}
+	k := m.Linear.K()
 	for c, label := range m.Linear.Labels {
 		ws := make([]Weighted, 0, m.Features.NumFeatures())
 		for f := 0; f < m.Features.NumFeatures(); f++ {

@@ -35,18 +35,26 @@ func newModelCmd() *cobra.Command {
 			c := m.Card
 			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 			fmt.Fprintf(tw, "model\t%s\n", c.ID)
-			fmt.Fprintf(tw, "created\t%s by credence %s\n", c.Created.Format("2006-01-02 15:04 MST"), c.CredenceVersion)
+			if !c.Created.IsZero() {
+				fmt.Fprintf(tw, "created\t%s by credence %s\n", c.Created.Format("2006-01-02 15:04 MST"), c.CredenceVersion)
+			}
 			fmt.Fprintf(tw, "algorithm\t%s %v\n", c.Algo, formatOptions(c.Options))
 			fmt.Fprintf(tw, "labels\t%s\n", strings.Join(c.Labels, ", "))
-			fmt.Fprintf(tw, "text\tprofile %s; columns %s joined by %q\n", c.Profile, strings.Join(c.Text, ","), c.Join)
-			fmt.Fprintf(tw, "features\t%d (word %d-%d-grams, min df %d, sublinear tf-idf)\n", c.NumFeatures, c.Features.MinN, c.Features.MaxN, c.Features.MinDF)
+			if c.Profile != "" {
+				fmt.Fprintf(tw, "text\tprofile %s; columns %s joined by %q\n", c.Profile, strings.Join(c.Text, ","), c.Join)
+			}
+			if m.FastText == nil {
+				fmt.Fprintf(tw, "features\t%d (word %d-%d-grams, min df %d, sublinear tf-idf)\n", c.NumFeatures, c.Features.MinN, c.Features.MaxN, c.Features.MinDF)
+			}
 			if c.LabelMap != "" {
 				fmt.Fprintf(tw, "label map\t%s\n", c.LabelMap)
 			}
 			for _, d := range c.Data {
 				fmt.Fprintf(tw, "data\t%s: %d rows, %d bytes, sha256 %s\n", d.Path, d.Rows, d.Bytes, d.SHA256)
 			}
-			fmt.Fprintf(tw, "split\t%s: %d train, %d test\n", c.Split, c.TrainRows, c.TestRows)
+			if c.Split != "" {
+				fmt.Fprintf(tw, "split\t%s: %d train, %d test\n", c.Split, c.TrainRows, c.TestRows)
+			}
 			if c.HeldOut != nil {
 				fmt.Fprintf(tw, "held out\t%s\n", formatOptions(c.HeldOut))
 			}
@@ -64,6 +72,9 @@ func newModelCmd() *cobra.Command {
 			tw.Flush()
 			fmt.Fprintln(w)
 			for _, l := range c.Labels {
+				if len(tf[l]) == 0 {
+					continue // fastText: see credence explain for per-document contributions
+				}
 				var names []string
 				for _, f := range tf[l] {
 					names = append(names, f.Feature)

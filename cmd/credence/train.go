@@ -24,6 +24,7 @@ import (
 	"github.com/credence-news/credence/internal/atomicfile"
 	"github.com/credence-news/credence/internal/learn"
 	"github.com/credence-news/credence/model"
+	"github.com/credence-news/credence/model/fasttext"
 	"github.com/credence-news/credence/normalize"
 )
 
@@ -38,6 +39,7 @@ func newTrainCmd() *cobra.Command {
 		testFrac, maxDF, alpha       float64
 		minDF, maxFeatures, buckets  int
 		folds, workers, kfold        int
+		ft                           fasttext.Options
 		seed                         uint64
 	)
 	cmd := &cobra.Command{
@@ -107,8 +109,12 @@ Held-out data (one of):
 			if err != nil {
 				return err
 			}
+			if algo == "fasttext" && cmd.Flags().Changed("ngrams") {
+				return usagef("--ngrams is for the linear models; fastText uses --word-ngrams")
+			}
 			settings := learn.Settings{
-				Profile: profile, Features: cfg, Folds: folds, Workers: workers, Progress: logStage,
+				FastText: ft,
+				Profile:  profile, Features: cfg, Folds: folds, Workers: workers, Progress: logStage,
 				Train: model.TrainOptions{Algo: algo, C: C, Alpha: alpha, Balanced: balanced, Seed: seed},
 				Split: learn.Split{TestFrac: testFrac, TestRows: testRows, GroupBy: groupBy, TimeCol: timeCol, Seed: seed},
 			}
@@ -181,7 +187,7 @@ Held-out data (one of):
 				}
 				fmt.Fprintf(w, "  mean:   accuracy %.4f ± %.4f  macro-F1 %.4f ± %.4f\n\n", cv.Accuracy.Mean, cv.Accuracy.SD, cv.MacroF1.Mean, cv.MacroF1.SD)
 			}
-			fmt.Fprintf(w, "model %s (%s, %s profile, %d features) → %s\n", m.Card.ID, m.Card.Algo, profile, m.Features.NumFeatures(), out)
+			fmt.Fprintf(w, "model %s (%s, %s profile, %d features) → %s\n", m.Card.ID, m.Card.Algo, profile, m.Card.NumFeatures, out)
 			if res.ChosenC > 0 {
 				fmt.Fprintf(w, "C = %g, chosen by %d-fold cross-validation on the training part (mean macro-F1 %s)\n", res.ChosenC, max(folds, 3), formatCV(res.CVScores))
 			}
@@ -198,7 +204,17 @@ Held-out data (one of):
 	}
 	fl := cmd.Flags()
 	df.register(fl, true)
-	fl.StringVar(&algo, "algo", "logreg", "model: logreg (multinomial logistic regression), svm (linear SVM), nb (multinomial naive Bayes)")
+	fl.StringVar(&algo, "algo", "logreg", "model: logreg (multinomial logistic regression), svm (linear SVM), nb (multinomial naive Bayes), fasttext (averaged embeddings)")
+	ft = fasttext.DefaultOptions()
+	fl.IntVar(&ft.Dim, "dim", ft.Dim, "fasttext: embedding dimension")
+	fl.IntVar(&ft.Epoch, "epoch", ft.Epoch, "fasttext: passes over the data")
+	fl.Float64Var(&ft.LR, "lr", ft.LR, "fasttext: learning rate (decays linearly to 0)")
+	fl.IntVar(&ft.WordNgrams, "word-ngrams", ft.WordNgrams, "fasttext: longest word n-gram")
+	fl.IntVar(&ft.MinCount, "min-count", ft.MinCount, "fasttext: drop words seen fewer times")
+	fl.IntVar(&ft.MinN, "minn", ft.MinN, "fasttext: shortest character n-gram (0 = none)")
+	fl.IntVar(&ft.MaxN, "maxn", ft.MaxN, "fasttext: longest character n-gram (0 = none)")
+	fl.IntVar(&ft.Bucket, "bucket", ft.Bucket, "fasttext: hash buckets for n-grams (only those seen in training are stored)")
+	fl.StringVar(&ft.Loss, "loss", ft.Loss, "fasttext: softmax, hs (hierarchical softmax) or ova (one-vs-all)")
 	fl.StringVar(&cStr, "C", "auto", "inverse regularization for logreg/svm, or auto (cross-validated)")
 	fl.BoolVar(&balanced, "balanced", true, "weight classes inversely to their frequency")
 	fl.Float64Var(&alpha, "alpha", 1, "naive Bayes smoothing")

@@ -18,6 +18,7 @@ import (
 	"github.com/credence-news/credence/eval"
 	"github.com/credence-news/credence/feature"
 	"github.com/credence-news/credence/model"
+	"github.com/credence-news/credence/model/fasttext"
 	"github.com/credence-news/credence/normalize"
 )
 
@@ -58,6 +59,8 @@ type Settings struct {
 	Split    Split
 	Workers  int
 	Progress func(stage string)
+	// FastText configures --algo fasttext (Train.Algo == "fasttext").
+	FastText fasttext.Options
 }
 
 // Result reports what training measured.
@@ -245,6 +248,9 @@ func Train(p *Prepared, s Settings) (*Result, error) {
 	if len(train) == 0 {
 		return nil, errors.New("split left no training documents")
 	}
+	if s.Train.Algo == "fasttext" {
+		return trainFastText(p, s, profile, train, test, progress)
+	}
 	t := time.Now()
 	progress(fmt.Sprintf("features: fitting on %d documents", len(train)))
 	trainTexts := make([]string, len(train))
@@ -318,6 +324,65 @@ func Train(p *Prepared, s Settings) (*Result, error) {
 		m.Card.HeldOut = Summary(res.HeldOut)
 	}
 	return res, nil
+}
+
+// trainFastText fits the fastText-class model on the normalized training
+// texts and measures it on the held-out part like any other model.
+func trainFastText(p *Prepared, s Settings, profile normalize.Profile, train, test []int, progress func(string)) (*Result, error) {
+	timings := map[string]time.Duration{}
+	texts := make([]string, len(train))
+	labels := make([]string, len(train))
+	for i, j := range train {
+		texts[i], labels[i] = p.Texts[j], p.Labels[p.Y[j]]
+	}
+	opt := s.FastText
+	if opt.Threads <= 0 {
+		opt.Threads = max(s.Workers, 1)
+	}
+	opt.Seed = s.Split.Seed
+	t := time.Now()
+	progress(fmt.Sprintf("training fastText on %d documents (dim %d, %d epochs, word n-grams %d, %s loss, %d threads)",
+		len(train), opt.Dim, opt.Epoch, opt.WordNgrams, opt.Loss, opt.Threads))
+	ft, err := fasttext.Train(texts, labels, opt)
+	if err != nil {
+		return nil, err
+	}
+	timings["train"] = time.Since(t)
+	m := &model.Model{Profile: profile, FastText: ft}
+	info := ft.Info()
+	m.Card = model.Card{
+		Algo: "fasttext", Profile: s.Profile, Labels: ft.Labels(), TrainRows: len(train), TestRows: len(test),
+		Split: s.Split.Describe(), NumFeatures: asInt(info["input_rows"]),
+		Options: map[string]any{"dim": opt.Dim, "epoch": opt.Epoch, "lr": opt.LR, "wordNgrams": opt.WordNgrams,
+			"minCount": opt.MinCount, "minn": opt.MinN, "maxn": opt.MaxN, "bucket": opt.Bucket, "loss": opt.Loss,
+			"threads": opt.Threads, "seed": opt.Seed},
+	}
+	res := &Result{Model: m, TrainRows: len(train), TestRows: len(test), Timings: timings}
+	if len(test) > 0 {
+		t = time.Now()
+		progress(fmt.Sprintf("evaluating on %d held-out documents", len(test)))
+		docs := make([]corpus.Document, len(test))
+		texts := make([]string, len(test))
+		for i, j := range test {
+			docs[i], texts[i] = p.Docs[j], p.Texts[j]
+		}
+		if res.HeldOut, err = EvaluateNormalized(m, docs, texts, "", s.Workers); err != nil {
+			return nil, err
+		}
+		timings["evaluate"] = time.Since(t)
+		m.Card.HeldOut = Summary(res.HeldOut)
+	}
+	return res, nil
+}
+
+func asInt(v any) int {
+	switch x := v.(type) {
+	case int:
+		return x
+	case int64:
+		return int(x)
+	}
+	return 0
 }
 
 // CrossValidate trains and tests k times on stratified folds (each fold's
@@ -518,11 +583,8 @@ func EvaluateNormalized(m *model.Model, docs []corpus.Document, texts []string, 
 	}
 	probs := make([][]float64, len(docs))
 	parallel(len(docs), workers, func(i int) {
-		var v feature.Vec
-		m.Features.Transform(texts[i], &v)
 		probs[i] = make([]float64, len(labels))
-		m.Linear.Scores(&v, probs[i])
-		m.Linear.Probs(probs[i])
+		m.ProbabilitiesNormalized(texts[i], probs[i])
 	})
 	return eval.Compute(labels, truth, probs, slices, eval.Options{})
 }
