@@ -61,7 +61,11 @@ func loadFastText(path string) (*Model, error) {
 // probsNormalized scores text already prepared with the model's profile.
 func (m *Model) probsNormalized(norm []byte, probs []float64, s *scratch) int {
 	if m.FastText != nil {
-		return m.FastText.Probabilities(norm, probs)
+		best := m.FastText.Probabilities(norm, probs)
+		for i, p := range probs {
+			probs[i] = min(p, 1) // fastText reports p + 1e-5; a probability stays a probability
+		}
+		return best
 	}
 	m.Features.Transform(string(norm), &s.vec)
 	m.Linear.Scores(&s.vec, probs)

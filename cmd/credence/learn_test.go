@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -246,5 +248,71 @@ func TestExplainCommand(t *testing.T) {
 	out, err = credence(t, nil, "explain", "--model", m, "--global", "--top", "3")
 	if err != nil || !strings.Contains(out, "strongest toward real") {
 		t.Errorf("global: %v %s", err, out)
+	}
+}
+
+// TestFastTextModels trains a fastText-class model through the CLI and, when
+// Debian's fasttext is installed, imports a model the real binary trained
+// and checks that classify agrees with `fasttext predict-prob`.
+func TestFastTextModels(t *testing.T) {
+	data := toyCSV(t, 300, 21)
+	dir := t.TempDir()
+	m := filepath.Join(dir, "ft.model")
+	out, err := credence(t, nil, "train", "--algo", "fasttext", "--epoch", "20", "--lr", "0.5", "--word-ngrams", "2",
+		"--bucket", "100000", "--data", data, "--text", "text", "--label", "label", "--out", m, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, `"algo":"fasttext"`) || !strings.Contains(out, `"accuracy"`) {
+		t.Fatalf("train: %s", out)
+	}
+	out, err = credence(t, strings.NewReader("a shocking secret hoax"), "classify", "--model", m)
+	if err != nil || !strings.Contains(out, `"label":"fake"`) {
+		t.Fatalf("classify: %q %v", out, err)
+	}
+	if _, err := credence(t, strings.NewReader("a shocking secret hoax"), "explain", "--model", m, "--json"); err != nil {
+		t.Fatal(err)
+	}
+
+	bin, err := exec.LookPath("fasttext")
+	if err != nil {
+		t.Skip("fasttext not installed (apt-get install fasttext): import not checked")
+	}
+	train := filepath.Join(dir, "train.txt")
+	var b strings.Builder
+	for i := 0; i < 200; i++ {
+		if i%2 == 0 {
+			fmt.Fprintf(&b, "__label__fake shocking hoax secret number%d\n", i%7)
+		} else {
+			fmt.Fprintf(&b, "__label__real officials confirmed report number%d\n", i%7)
+		}
+	}
+	os.WriteFile(train, []byte(b.String()), 0o644)
+	prefix := filepath.Join(dir, "ref")
+	if out, err := exec.Command(bin, "supervised", "-input", train, "-output", prefix, "-epoch", "10", "-bucket", "1000", "-wordNgrams", "2", "-thread", "1", "-verbose", "0").CombinedOutput(); err != nil {
+		t.Fatalf("fasttext: %v\n%s", err, out)
+	}
+	query := filepath.Join(dir, "q.txt")
+	os.WriteFile(query, []byte("shocking hoax number3\nofficials report\n"), 0o644)
+	ref, err := exec.Command(bin, "predict-prob", prefix+".bin", query, "2").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err = credence(t, strings.NewReader("shocking hoax number3\nofficials report\n"), "classify", "--model", prefix+".bin", "--lines")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refLines := strings.Split(strings.TrimSpace(string(ref)), "\n")
+	gotLines := strings.Split(strings.TrimSpace(out), "\n")
+	for i := range refLines {
+		f := strings.Fields(refLines[i]) // __label__X p __label__Y q
+		var got struct{ Probabilities map[string]float64 }
+		json.Unmarshal([]byte(gotLines[i]), &got)
+		for j := 0; j+1 < len(f); j += 2 {
+			want, _ := strconv.ParseFloat(f[j+1], 64)
+			if d := got.Probabilities[strings.TrimPrefix(f[j], "__label__")] - want; d > 1e-4 || d < -1e-4 {
+				t.Errorf("line %d: credence %v, fasttext %s", i+1, got.Probabilities, refLines[i])
+			}
+		}
 	}
 }
