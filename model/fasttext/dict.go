@@ -253,5 +253,3 @@ func (x *ngramIndex) count() int {
 	}
 	return n
 }
-
-func (x *ngramIndex) sparseBucketAt(i int) int32 { return x.sparseBuckets()[i] }

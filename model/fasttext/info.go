@@ -7,8 +7,8 @@ package fasttext
 // lrUpdateRate, t, nwords, nlabels, ntokens, labels, input_rows,
 // ngram_rows, ngram_index, quantized, qout, memory_bytes. Also, when known:
 // version and file_size (files read by Load/Decode), qnorm and dsub
-// (quantized), lr, threads, seed, train_docs, train_seconds and
-// train_dict_seconds (credence-trained).
+// (quantized), lr, threads, seed and train_docs (credence-trained), and
+// train_seconds and train_dict_seconds (just trained, not unmarshaled).
 func (m *Model) Info() map[string]any {
 	a := &m.args
 	info := map[string]any{
@@ -61,8 +61,10 @@ func (m *Model) Info() map[string]any {
 		info["threads"] = m.train.Threads
 		info["seed"] = m.train.Seed
 		info["train_docs"] = m.train.Docs
-		info["train_seconds"] = m.train.Seconds
-		info["train_dict_seconds"] = m.train.DictSeconds
+		if m.train.Seconds > 0 { // not stored by MarshalBinary
+			info["train_seconds"] = m.train.Seconds
+			info["train_dict_seconds"] = m.train.DictSeconds
+		}
 	}
 	return info
 }

@@ -110,9 +110,10 @@ func (w *crcWriter) matrix(a *matrix) {
 
 // WriteTo writes the model in credence's compact serialization, streaming
 // (the weights are not copied in memory): a magic number and version,
-// fastText's arguments, the training record, the dictionary, the n-gram
-// index, both matrices (dense or product-quantized), and a CRC-32 of all of
-// it.
+// fastText's arguments, the training record (learning rate, threads, seed,
+// documents; not the wall time, so that a deterministic training gives
+// identical bytes), the dictionary, the n-gram index, both matrices (dense
+// or product-quantized), and a CRC-32 of all of it.
 func (m *Model) WriteTo(out io.Writer) (int64, error) {
 	w := &crcWriter{w: bufio.NewWriterSize(out, 1<<16), crc: crc32.NewIEEE()}
 	w.write(marshalMagic[:])
@@ -128,8 +129,6 @@ func (m *Model) WriteTo(out io.Writer) (int64, error) {
 	w.i64(int64(m.train.Threads))
 	w.i64(int64(m.train.Seed))
 	w.i64(m.train.Docs)
-	w.f64(m.train.Seconds)
-	w.f64(m.train.DictSeconds)
 	dc := &m.dict
 	w.i32(dc.nwords)
 	w.i32(dc.nlabels)
@@ -205,8 +204,6 @@ func (m *Model) UnmarshalBinary(b []byte) error {
 	m.train.Threads = int(d.i64("threads"))
 	m.train.Seed = uint64(d.i64("seed"))
 	m.train.Docs = d.i64("docs")
-	m.train.Seconds = d.f64("seconds")
-	m.train.DictSeconds = d.f64("dictionary seconds")
 	if d.err != nil {
 		return d.err
 	}

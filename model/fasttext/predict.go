@@ -432,9 +432,10 @@ func (m *Model) probs(s *scratch, out []float64) int {
 
 // PredictLines reads r exactly as `fasttext predict-prob MODEL - k
 // threshold` reads its input and calls fn once per line it would print
-// (with nil for lines it prints empty): tokens are split at the separator
-// bytes, a newline ends a line, and so does the token "</s>" itself; a last
-// line without a newline gets no EOS token. preds is reused between calls.
+// (with an empty slice for the lines it prints empty): tokens are split at
+// the separator bytes, a newline ends a line, and so does the token "</s>"
+// itself; a last line without a newline gets no EOS token. preds is reused
+// between calls; an error from fn stops the reading and is returned.
 func (m *Model) PredictLines(r io.Reader, k int, threshold float64, fn func(preds []Prediction) error) error {
 	s := m.getScratch()
 	defer m.putScratch(s)

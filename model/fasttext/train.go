@@ -76,8 +76,8 @@ func (o *Options) check() (loss int32, err error) {
 		return 0, fmt.Errorf("maxn %d: want at most %d", o.MaxN, maxNgram)
 	case o.MinCount < 0 || o.MinCountLabel < 0:
 		return 0, fmt.Errorf("minCount %d, minCountLabel %d: want 0 or more", o.MinCount, o.MinCountLabel)
-	case o.MaxN < 0 || o.MinN < 0 || (o.MaxN > 0 && (o.MinN < 1 || o.MinN > o.MaxN)):
-		return 0, fmt.Errorf("minn %d, maxn %d: want 1 <= minn <= maxn, or maxn 0 for no character n-grams", o.MinN, o.MaxN)
+	case o.MaxN < 0 || o.MinN < 0 || (o.MaxN > 0 && o.MinN > o.MaxN):
+		return 0, fmt.Errorf("minn %d, maxn %d: want minn <= maxn, or maxn 0 for no character n-grams", o.MinN, o.MaxN)
 	case o.Bucket < 0 || o.Bucket > math.MaxInt32:
 		return 0, fmt.Errorf("bucket %d: want 0 to %d", o.Bucket, math.MaxInt32)
 	case o.Bucket == 0 && (o.WordNgrams > 1 || o.MaxN > 0):
@@ -91,7 +91,12 @@ func (o *Options) check() (loss int32, err error) {
 // Corpus is training data in fastText's input format, one document per
 // line: tokens separated by whitespace, labels as tokens that start with
 // LabelPrefix (anywhere in the line). Training reads it once to build the
-// dictionary and once per epoch, so it need not fit in memory.
+// dictionary, then streams it again, so it need not fit in memory. Train's
+// slices and FileCorpus can also be read from several places at once: each
+// training goroutine then starts at its share of the data and goes round it
+// until all of them together have seen Epoch times its tokens, as
+// fastText's threads read their file. Any other Corpus is scanned Epoch
+// times by one goroutine that hands lines out to the others.
 type Corpus interface {
 	// Scan calls fn with every line, in order. line is only valid during
 	// the call. A newline inside a line is taken as a space.
@@ -327,20 +332,8 @@ func buildDictionary(c Corpus, opt *Options, loss int32) (*Model, int64, error) 
 	m.in = matrix{m: rows, n: opt.Dim, d: make([]float32, rows*opt.Dim)}
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15))
 	a := 1.0 / float64(opt.Dim)
-	limit := int64(len(m.in.d))
-	if os.Getenv("FTINIT") != "" {
-		total := (int64(dc.nwords) + int64(opt.Bucket)) * int64(opt.Dim)
-		limit = total / 10 * int64(min(opt.Threads, 10))
-	}
 	for i := range m.in.d {
-		// logical element index in fastText's (nwords + bucket) matrix
-		e := int64(i)
-		if r := i / opt.Dim; r >= int(dc.nwords) {
-			e = (int64(dc.nwords)+int64(m.ngrams.sparseBucketAt(r-int(dc.nwords))))*int64(opt.Dim) + int64(i%opt.Dim)
-		}
-		if e < limit {
-			m.in.d[i] = float32((2*rng.Float64() - 1) * a)
-		}
+		m.in.d[i] = float32((2*rng.Float64() - 1) * a)
 	}
 	m.out = matrix{m: len(labels), n: opt.Dim, d: make([]float32, len(labels)*opt.Dim)}
 	m.init()
@@ -615,6 +608,7 @@ func (m *Model) sgd(c Corpus, opt *Options) error {
 
 // trainer is one training goroutine's state.
 type trainer struct {
+	_      [64]byte // keeps goroutines' state off each other's cache lines
 	m      *Model
 	s      *scratch
 	grad   []float32
@@ -623,14 +617,28 @@ type trainer struct {
 	loss   float64
 	nex    int64
 	lossMu sync.Mutex
+	_      [64]byte
 }
 
 func (m *Model) newTrainer(opt *Options, id uint64) *trainer {
+	// The vectors each goroutine writes for every line come from one
+	// allocation with 64-byte gaps, so that two goroutines never write to
+	// the same cache line (false sharing).
+	const pad = 16
+	dim, nl := int(m.args.dim), int(m.dict.nlabels)
+	buf := make([]float32, pad+dim+pad+dim+pad+nl+pad)
+	s := &scratch{
+		hidden: buf[pad : pad+dim],
+		output: buf[2*pad+dim : 2*pad+dim+nl],
+		rows:   make([]int32, 0, 4096),
+		hashes: make([]int32, 0, 4096),
+	}
 	return &trainer{
-		m:    m,
-		s:    m.newScratch().(*scratch),
-		grad: make([]float32, m.args.dim),
-		rng:  rand.New(rand.NewPCG(opt.Seed, id+1)),
+		m:      m,
+		s:      s,
+		grad:   buf[3*pad+dim+nl : 3*pad+2*dim+nl],
+		labels: make([]int32, 0, 64),
+		rng:    rand.New(rand.NewPCG(opt.Seed, id+1)),
 	}
 }
 

@@ -94,6 +94,11 @@ func TestTrainDeterministic(t *testing.T) {
 	if !slices.Equal(m1.in.d, m2.in.d) || !slices.Equal(m1.out.d, m2.out.d) {
 		t.Fatal("two runs with Threads=1 and the same seed differ")
 	}
+	b1, _ := m1.MarshalBinary()
+	b2, _ := m2.MarshalBinary()
+	if !bytes.Equal(b1, b2) {
+		t.Fatal("two runs with Threads=1 and the same seed serialize differently")
+	}
 	o.Seed++
 	m3, _ := Train(texts, labels, o)
 	if slices.Equal(m1.in.d, m3.in.d) {
