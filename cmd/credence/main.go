@@ -61,7 +61,7 @@ Start with:
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&logFormat, "log-format", "text", "log format on stderr: text or json")
-	root.AddCommand(newNormalizeCmd(), newTrainCmd(), newEvalCmd(), newClassifyCmd(), newExplainCmd(), newModelCmd(), newServeCmd(), newAuditCmd(), newCrossevalCmd())
+	root.AddCommand(newNormalizeCmd(), newTrainCmd(), newEvalCmd(), newClassifyCmd(), newExplainCmd(), newModelCmd(), newServeCmd(), newAuditCmd(), newCrossevalCmd(), newWorkerCmd(), newPublishCmd(), newCollectCmd())
 	return root
 }
 
