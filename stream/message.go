@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -160,6 +161,10 @@ func parseDoc(data []byte, headerID string, maxBytes int) (parsed, *poison) {
 	if p.id == "" {
 		p.id = headerID
 	}
+	// Escaped lone surrogates unquote to invalid UTF-8; ids and labels are
+	// echoed into JSON and keys, so they are made valid like the text.
+	p.id = strings.ToValidUTF8(p.id, "\uFFFD")
+	p.label = strings.ToValidUTF8(p.label, "\uFFFD")
 	if p.id == "" {
 		return parsed{}, &poison{ReasonNoID, `no "id" member and no Nats-Msg-Id header`}
 	}

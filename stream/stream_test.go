@@ -612,6 +612,7 @@ func TestParseDoc(t *testing.T) {
 func FuzzParseDoc(f *testing.F) {
 	f.Add([]byte(`{"id":"x","text":"hello","label":"real"}`), "h")
 	f.Add([]byte(`{"text":"\ud800"}`), "")
+	f.Add([]byte(`{"text":"","label":"\udfff"}`), "\xff")
 	f.Add([]byte("{\"id\":1,\"text\":\"\xff\"}"), "")
 	f.Fuzz(func(t *testing.T, data []byte, hdr string) {
 		p, bad := parseDoc(data, hdr, 1<<16)
