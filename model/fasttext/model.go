@@ -32,8 +32,10 @@ type trainInfo struct {
 }
 
 // Model is a fastText supervised classifier, loaded from fastText's .bin or
-// .ftz files or trained by Train. It is immutable once built; every method
-// is safe for concurrent use.
+// .ftz files (Load, Decode), trained (Train, TrainCorpus), quantized
+// (Quantize) or read back from MarshalBinary's bytes (UnmarshalBinary into
+// a new(Model); a zero Model is good for nothing else). It is immutable
+// once built; every method is safe for concurrent use.
 type Model struct {
 	format   string
 	version  int32
