@@ -285,14 +285,32 @@ func (c *Config) hashName(name string) (uint64, error) {
 	return h, nil
 }
 
-// counter counts feature occurrences in one document: a generation stamp
-// per feature says whether its count is current, so nothing is cleared or
-// sorted between documents.
+// counter counts the n-grams of one document in a small open-addressing
+// table keyed by n-gram hash (or bucket), sized to the document: it stays in
+// the fastest caches, and each distinct n-gram is looked up in the
+// vocabulary once, however often it occurs.
 type counter struct {
-	gen   uint32
-	stamp []uint32
-	count []uint32
+	hs    []uint64 // the document's n-gram hashes or buckets: the keys
+	slots []countSlot
+	order []int32 // occupied slots in order of first occurrence
+	touch uint64  // keeps the prefetching loads of Transform alive
 }
+
+type countSlot struct {
+	key   uint64
+	count uint32 // 0 marks an empty slot
+}
+
+// sublinearTF is 1+ln(n) for the small counts most n-grams have.
+var sublinearTF = func() (t [64]float64) {
+	for n := 1; n < len(t); n++ {
+		t[n] = 1 + math.Log(float64(n))
+	}
+	return t
+}()
+
+// maxPooledSlots bounds the counter kept for reuse after a huge document.
+const maxPooledSlots = 1 << 20
 
 // Transform sets v to the TF-IDF vector of a normalized text, L2-normalized,
 // with feature ids in order of first occurrence.
@@ -300,51 +318,85 @@ func (vz *Vectorizer) Transform(text string, v *Vec) {
 	v.Reset()
 	c, _ := vz.pool.Get().(*counter)
 	if c == nil {
-		c = &counter{stamp: make([]uint32, len(vz.IDF)), count: make([]uint32, len(vz.IDF))}
+		c = new(counter)
 	}
-	defer vz.pool.Put(c)
-	c.gen++
-	if c.gen == 0 { // wrapped: stamps from 2^32 documents ago would look current
-		clear(c.stamp)
-		c.gen = 1
-	}
+	c.hs = c.hs[:0]
+	vz.Config.grams(text, false, func(h uint64, _ func() string) { c.hs = append(c.hs, h) })
 	nb := uint64(vz.Config.Buckets)
-	vz.Config.grams(text, false, func(h uint64, _ func() string) {
-		var id int32
-		if nb > 0 {
-			id = int32(h % nb)
-		} else {
+	if nb > 0 { // count by bucket: distinct hashes may share one
+		for i, h := range c.hs {
+			c.hs[i] = h % nb
+		}
+	}
+	size := 64
+	for size < 2*len(c.hs) {
+		size *= 2
+	}
+	if len(c.slots) < size {
+		c.slots = make([]countSlot, size)
+	}
+	bits := 0
+	for 1<<bits < size {
+		bits++
+	}
+	shift, mask := uint(64-bits), size-1
+	c.order = c.order[:0]
+	slots := c.slots
+	for _, k := range c.hs {
+		i := int((k * 0x9E3779B97F4A7C15) >> shift)
+		for slots[i].count != 0 && slots[i].key != k {
+			i = (i + 1) & mask
+		}
+		if slots[i].count == 0 {
+			slots[i].key = k
+			c.order = append(c.order, int32(i))
+		}
+		slots[i].count++
+	}
+	if nb == 0 {
+		// Load the vocabulary slot of every distinct n-gram before the
+		// lookups, whose found/not-found branch a CPU cannot predict: with
+		// no branch between them, these cache misses overlap.
+		t := vz.index
+		var x uint64
+		for _, i := range c.order {
+			x ^= t.slots[slots[i].key>>t.shift].h
+		}
+		c.touch = x
+	}
+	var norm float64
+	for _, i := range c.order {
+		k, n := slots[i].key, slots[i].count
+		slots[i].count = 0 // leaves the table empty for the next document
+		id := int32(k)
+		if nb == 0 {
 			var ok bool
-			if id, ok = vz.index.get(h); !ok {
-				return
+			if id, ok = vz.index.get(k); !ok {
+				continue
 			}
 		}
-		if c.stamp[id] != c.gen {
-			c.stamp[id], c.count[id] = c.gen, 0
-			v.Idx = append(v.Idx, id)
-		}
-		c.count[id]++
-	})
-	var norm float64
-	out := 0
-	for _, id := range v.Idx {
-		tf := float64(c.count[id])
+		tf := float64(n)
 		if vz.Config.Sublinear {
-			tf = 1 + math.Log(tf)
+			if n < uint32(len(sublinearTF)) {
+				tf = sublinearTF[n]
+			} else {
+				tf = 1 + math.Log(tf)
+			}
 		}
 		if w := float32(tf) * vz.IDF[id]; w != 0 {
-			v.Idx[out] = id
+			v.Idx = append(v.Idx, id)
 			v.Val = append(v.Val, w)
 			norm += float64(w) * float64(w)
-			out++
 		}
 	}
-	v.Idx = v.Idx[:out]
 	if norm > 0 {
 		inv := float32(1 / math.Sqrt(norm))
 		for i := range v.Val {
 			v.Val[i] *= inv
 		}
+	}
+	if len(c.slots) <= maxPooledSlots {
+		vz.pool.Put(c)
 	}
 }
 

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/credence-news/credence/model"
 )
@@ -138,15 +141,14 @@ func (s *Server) classify(w http.ResponseWriter, r *http.Request) error {
 			return errorf(http.StatusRequestEntityTooLarge, "too_many_urls", "%d url documents; at most %d per request", urls, s.opt.Fetch.MaxPerRequest)
 		}
 		out := make([]verdict, len(req.Documents))
-		for i, d := range req.Documents {
-			v, err := one(d)
-			if err != nil {
-				if ae, ok := err.(*apiError); ok {
-					ae.message = "document " + itoa(i) + ": " + ae.message
-				}
-				return err
+		if i, err := eachParallel(len(out), func(i int) (err error) {
+			out[i], err = one(req.Documents[i])
+			return err
+		}); err != nil {
+			if ae, ok := err.(*apiError); ok {
+				ae.message = "document " + itoa(i) + ": " + ae.message
 			}
-			out[i] = v
+			return err
 		}
 		s.metrics.documents.Add(float64(len(out)))
 		writeJSON(w, http.StatusOK, map[string]any{"model_id": m.Card.ID, "results": out})
@@ -161,6 +163,49 @@ func (s *Server) classify(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, v)
 	return nil
 }
+
+// eachParallel calls fn for 0..n-1 on up to GOMAXPROCS goroutines, so that
+// one large batch uses every core. It stops handing out work at the first
+// error and returns the failing index with the lowest number among those run.
+func eachParallel(n int, fn func(i int) error) (int, error) {
+	workers := min(runtime.GOMAXPROCS(0), n/minPerWorker)
+	if workers <= 1 {
+		for i := range n {
+			if err := fn(i); err != nil {
+				return i, err
+			}
+		}
+		return 0, nil
+	}
+	var next atomic.Int64
+	var failed atomic.Bool
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if errs[i] = fn(i); errs[i] != nil {
+					failed.Store(true)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return i, err
+		}
+	}
+	return 0, nil
+}
+
+// minPerWorker is the batch size below which a second goroutine costs more
+// than it saves.
+const minPerWorker = 4
 
 func (s *Server) explain(w http.ResponseWriter, r *http.Request) error {
 	var req request

@@ -340,6 +340,31 @@ func TestAPIContract(t *testing.T) {
 				t.Errorf("result %d: batch %v, alone %v", i, v.Probabilities, s.Probabilities)
 			}
 		}
+		// A batch large enough to be split across cores keeps its order,
+		// and an error names the first bad document.
+		var big []map[string]any
+		for i := range 41 {
+			big = append(big, map[string]any{"id": i, "text": text[i*7 : i*7+300]})
+		}
+		body, _ = json.Marshal(map[string]any{"documents": big})
+		r = ts.post(t, "/v1/classify", string(body))
+		decodeJSON(t, r, &out)
+		for i, v := range out.Results {
+			one, _ := json.Marshal(map[string]any{"text": big[i]["text"]})
+			var s verdictBody
+			decodeJSON(t, ts.post(t, "/v1/classify", string(one)), &s)
+			if fmt.Sprint(v.ID) != fmt.Sprint(i) || fmt.Sprint(s.Probabilities) != fmt.Sprint(v.Probabilities) {
+				t.Errorf("large batch result %d: id %v %v, alone %v", i, v.ID, v.Probabilities, s.Probabilities)
+			}
+		}
+		big[23]["text"], big[31]["text"] = "", ""
+		body, _ = json.Marshal(map[string]any{"documents": big})
+		r = ts.post(t, "/v1/classify", string(body))
+		var e errorBody
+		decodeJSON(t, r, &e)
+		if r.status != 400 || !strings.HasPrefix(e.Error.Message, "document 23: ") {
+			t.Errorf("a bad document in a large batch: %d %q", r.status, e.Error.Message)
+		}
 		// An empty batch is an empty answer, not an error.
 		r = ts.post(t, "/v1/classify", `{"documents":[]}`)
 		if r.status != 200 || !bytes.Contains(r.body, []byte(`"results":[]`)) {
