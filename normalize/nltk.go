@@ -96,7 +96,7 @@ type memo struct {
 	outs  []string // changed forms; slot.meta refers to them
 }
 
-const memoBits = 14
+const memoBits = 15
 
 type memoSlot struct {
 	k0, k1 uint64
@@ -279,6 +279,29 @@ var asciiLower = func() (t [utf8.RuneSelf]byte) {
 	return t
 }()
 
+const (
+	swarLow  = 0x0101010101010101
+	swarHigh = 0x8080808080808080
+)
+
+// swarGE marks (0x80) the bytes of x that are >= c; every byte of x must be
+// ASCII and c at most 0x80, so that no subtraction borrows across bytes.
+func swarGE(x uint64, c byte) uint64 {
+	return ((x | swarHigh) - uint64(c)*swarLow) & swarHigh
+}
+
+// lowerWord8 is asciiLower applied to eight ASCII bytes at once: uppercase
+// letters gain 0x20, word characters ([A-Za-z0-9_]) stay, all else is 0.
+func lowerWord8(x uint64) uint64 {
+	upper := swarGE(x, 'A') &^ swarGE(x, 'Z'+1)
+	lower := swarGE(x, 'a') &^ swarGE(x, 'z'+1)
+	digit := swarGE(x, '0') &^ swarGE(x, '9'+1)
+	y := x ^ '_'*swarLow // zero where x is '_'
+	under := ^((y&^swarHigh + ^uint64(swarHigh)) | y) & swarHigh // exact: no borrows
+	word := upper | lower | digit | under
+	return (x + upper>>2) & (word >> 7 * 0xFF)
+}
+
 // words is one document lowercased as Python's str.lower() does, with every
 // character that is not \w replaced by a 0 byte: the words are the runs of
 // non-zero bytes. This is re.sub(r"[^\w\s]", " ", text.lower()).split()
@@ -310,6 +333,19 @@ func (ws *words) scan(text []byte) {
 	marks := ws.marks[:0]
 	k := 0
 	for i := 0; i < len(text); {
+		// Eight ASCII bytes at a time where the text has them.
+		for i+8 <= len(text) {
+			x := binary.LittleEndian.Uint64(text[i:])
+			if x&swarHigh != 0 {
+				break
+			}
+			binary.LittleEndian.PutUint64(buf[k:], lowerWord8(x))
+			i += 8
+			k += 8
+		}
+		if i >= len(text) {
+			break
+		}
 		if c := text[i]; c < utf8.RuneSelf {
 			buf[k] = asciiLower[c]
 			k++

@@ -3,10 +3,12 @@ package normalize
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/credence-news/credence/internal/sharedtest"
 )
@@ -109,6 +111,28 @@ func TestStopwordsMatchShared(t *testing.T) {
 	for i := range got {
 		if got[i] != want[i] {
 			t.Errorf("stopword %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+}
+
+// lowerWord8 must agree with asciiLower on every ASCII byte in every lane,
+// whatever its neighbours are.
+func TestLowerWord8(t *testing.T) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		for lane := range 8 {
+			for _, fill := range []byte{0, 'A', 'z', '_', '9', 0x7f, ' ', '@', '[', '`', '{', '/', ':'} {
+				var in [8]byte
+				for i := range in {
+					in[i] = fill
+				}
+				in[lane] = byte(c)
+				got := lowerWord8(binary.LittleEndian.Uint64(in[:]))
+				for i := range in {
+					if want := asciiLower[in[i]]; byte(got>>(8*i)) != want {
+						t.Fatalf("lane %d of %q: %#x, want %#x", i, in, byte(got>>(8*i)), want)
+					}
+				}
+			}
 		}
 	}
 }
