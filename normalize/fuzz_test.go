@@ -33,6 +33,17 @@ func FuzzNormalize(f *testing.F) {
 			}
 		}()
 		in, _ := ValidUTF8([]byte(s))
+		// plain, the word finder alone, against the definition: lowercase,
+		// split at every non-\w character, keep words of 2+ characters.
+		var want []string
+		for _, w := range strings.FieldsFunc(string(pyunicode.AppendLower(nil, in)), func(r rune) bool { return !pyunicode.IsWord(r) }) {
+			if utf8.RuneCountInString(w) >= 2 {
+				want = append(want, w)
+			}
+		}
+		if got := String(plainProfile{}, string(in)); got != strings.Join(want, " ") {
+			t.Fatalf("plain: %q from %q, want %q", got, s, want)
+		}
 		for _, name := range Names() {
 			p, _ := Lookup(name)
 			out := string(p.Append(nil, in))

@@ -79,7 +79,14 @@ func modernWords(raw string) []string {
 		raw = strings.ReplaceAll(raw, ",", "") // 20,000 → 20000 (commas only survive between digits)
 	}
 	if !isASCII(raw) {
-		raw = norm.NFKC.String(raw)
+		// Compatibility forms can decompose into separators ("ﱞ" → " ٌّ",
+		// "⑴" → "(1)"): only word characters and joiners stay in a word.
+		raw = strings.Map(func(r rune) rune {
+			if isWordRune(r) || strings.ContainsRune("'-.,%", r) {
+				return r
+			}
+			return -1
+		}, norm.NFKC.String(raw))
 	}
 	w := lowerFinalSigma(strings.ToLower(raw))
 	var out []string

@@ -89,3 +89,17 @@ func TestValidUTF8(t *testing.T) {
 		}
 	}
 }
+
+// Regression (found by FuzzNormalize): NFKC can turn one character of a
+// word into separators and marks; only word characters and joiners stay.
+func TestModernCompatibilitySeparators(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"000\ufc5e", "000\u064c\u0651"}, // ligature → space + two marks
+		{"\u2474 items", "1 item"},         // ⑴ → (1)
+		{"x\u2474", "x1"},
+	} {
+		if got := String(modernProfile{}, tc.in); got != tc.want {
+			t.Errorf("%q → %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -89,7 +89,7 @@ func lookupWord(t *nltkTables, w []byte) (out string, keep bool) {
 
 // memo is a per-goroutine direct-mapped cache of final forms. News text is
 // Zipfian: a few thousand words make up most tokens, and answering them from
-// a small cache (384 KiB, mostly in L2) beats probing tables that are not in cache.
+// a small cache (768 KiB, in L2) beats probing tables that are not in cache.
 // Words over 16 bytes bypass it.
 type memo struct {
 	slots [1 << memoBits]memoSlot
@@ -178,12 +178,8 @@ func (nltkProfile) Append(dst, text []byte) []byte {
 	ws := wordsPool.Get().(*words)
 	ws.scan(text)
 	start := len(dst)
-	for pos := 0; ; {
-		w, _, end, ok := ws.next(pos)
-		if !ok {
-			break
-		}
-		pos = end
+	for j := 0; j < len(ws.spans); j += 2 {
+		w, _, _ := ws.word(j)
 		out, keep := m.word(t, w)
 		if !keep {
 			continue
@@ -210,12 +206,8 @@ func (nltkProfile) Tokens(text []byte, fn func(Token)) {
 	defer wordsPool.Put(ws)
 	ws.scan(text)
 	cursor := 0
-	for pos := 0; ; {
-		w, b0, b1, ok := ws.next(pos)
-		if !ok {
-			break
-		}
-		pos = b1
+	for j := 0; j < len(ws.spans); j += 2 {
+		w, b0, b1 := ws.word(j)
 		if out, keep := m.word(t, w); keep {
 			if out == "" {
 				out = string(w)
@@ -292,26 +284,28 @@ func swarGE(x uint64, c byte) uint64 {
 
 // lowerWord8 is asciiLower applied to eight ASCII bytes at once: uppercase
 // letters gain 0x20, word characters ([A-Za-z0-9_]) stay, all else is 0.
-func lowerWord8(x uint64) uint64 {
+// word has 0x01 in each byte that holds a word character.
+func lowerWord8(x uint64) (lowered, word uint64) {
 	upper := swarGE(x, 'A') &^ swarGE(x, 'Z'+1)
 	lower := swarGE(x, 'a') &^ swarGE(x, 'z'+1)
 	digit := swarGE(x, '0') &^ swarGE(x, '9'+1)
-	y := x ^ '_'*swarLow // zero where x is '_'
+	y := x ^ '_'*swarLow                                         // zero where x is '_'
 	under := ^((y&^swarHigh + ^uint64(swarHigh)) | y) & swarHigh // exact: no borrows
-	word := upper | lower | digit | under
-	return (x + upper>>2) & (word >> 7 * 0xFF)
+	word = (upper | lower | digit | under) >> 7
+	return (x + upper>>2) & (word * 0xFF), word
 }
 
 // words is one document lowercased as Python's str.lower() does, with every
 // character that is not \w replaced by a 0 byte: the words are the runs of
 // non-zero bytes. This is re.sub(r"[^\w\s]", " ", text.lower()).split()
-// as one branch-free byte loop (for ASCII) and a scan for zeros, with no
+// as one pass over the text, eight ASCII bytes at a time, with no
 // intermediate strings. ASCII input maps to buf byte for byte; marks record
 // where non-ASCII characters sit, so that token spans can be mapped back to
 // the input. A words value is reused across documents through wordsPool.
 type words struct {
 	buf   []byte
 	marks []mark
+	spans []int32 // the words: start, end pairs in buf
 }
 
 // mark is one non-ASCII character: it became buf[b0:b1] from text[s0:s1].
@@ -319,9 +313,9 @@ type mark struct{ b0, b1, s0, s1 int }
 
 var wordsPool = sync.Pool{New: func() any { return new(words) }}
 
-// scan fills ws from text, which must be valid UTF-8. buf ends with a zero
-// byte and 16 bytes of padding, so a word's bytes can be loaded 16 at a
-// time (pack).
+// scan fills ws from text, which must be valid UTF-8, and finds its words
+// as it goes. buf ends with a zero byte and 16 bytes of padding, so a word's
+// bytes can be loaded 16 at a time (pack).
 func (ws *words) scan(text []byte) {
 	// A lowered character is at most 3 bytes longer than its 2+ byte
 	// source ("İ" → "i̇"), so 2× is an upper bound with room to spare.
@@ -331,15 +325,32 @@ func (ws *words) scan(text []byte) {
 	}
 	buf := ws.buf[:need]
 	marks := ws.marks[:0]
+	spans := ws.spans[:0]
+	start := int32(-1) // where the current word began in buf; -1 between words
 	k := 0
 	for i := 0; i < len(text); {
-		// Eight ASCII bytes at a time where the text has them.
+		// Eight ASCII bytes at a time where the text has them; a word
+		// starts or ends wherever word-ness changes from one byte to the next.
 		for i+8 <= len(text) {
 			x := binary.LittleEndian.Uint64(text[i:])
 			if x&swarHigh != 0 {
 				break
 			}
-			binary.LittleEndian.PutUint64(buf[k:], lowerWord8(x))
+			lowered, word := lowerWord8(x)
+			binary.LittleEndian.PutUint64(buf[k:], lowered)
+			var in uint64
+			if start >= 0 {
+				in = 1
+			}
+			for edges := (word ^ (word<<8 | in)) & swarLow; edges != 0; edges &= edges - 1 {
+				at := int32(k + bits.TrailingZeros64(edges)>>3)
+				if start < 0 {
+					start = at
+				} else {
+					spans = append(spans, start, at)
+					start = -1
+				}
+			}
 			i += 8
 			k += 8
 		}
@@ -347,61 +358,65 @@ func (ws *words) scan(text []byte) {
 			break
 		}
 		if c := text[i]; c < utf8.RuneSelf {
-			buf[k] = asciiLower[c]
+			lc := asciiLower[c]
+			buf[k] = lc
+			if lc != 0 && start < 0 {
+				start = int32(k)
+			} else if lc == 0 && start >= 0 {
+				spans = append(spans, start, int32(k))
+				start = -1
+			}
 			k++
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRune(text[i:])
 		k0 := k
+		// edge opens or closes a word before a character is written.
+		edge := func(word bool) {
+			if word && start < 0 {
+				start = int32(k)
+			} else if !word && start >= 0 {
+				spans = append(spans, start, int32(k))
+				start = -1
+			}
+		}
 		if l, changed := pyunicode.LowerRuneAt(text, i, n, r); changed {
 			// A lowered character can expand to several of different
 			// classes: "İ" becomes "i" + U+0307, and the mark splits words.
 			for _, lr := range l {
 				if pyunicode.IsWord(lr) {
+					edge(true)
 					k += utf8.EncodeRune(buf[k:], lr)
 				} else {
+					edge(false)
 					buf[k] = 0
 					k++
 				}
 			}
 		} else if pyunicode.IsWord(r) {
+			edge(true)
 			k += copy(buf[k:], text[i:i+n])
 		} else {
+			edge(false)
 			buf[k] = 0
 			k++
 		}
 		marks = append(marks, mark{k0, k, i, i + n})
 		i += n
 	}
+	if start >= 0 {
+		spans = append(spans, start, int32(k))
+	}
 	clear(buf[k : k+17])
-	ws.buf, ws.marks = buf[:k+1], marks
+	ws.buf, ws.marks, ws.spans = buf[:k+1], marks, spans
 }
 
-// next returns the word at or after buf[from:], and where to look next;
-// ok is false when there are no more words.
-func (ws *words) next(from int) (w []byte, start, end int, ok bool) {
-	buf := ws.buf
-	for from < len(buf) && buf[from] == 0 {
-		from++
-	}
-	if from >= len(buf) {
-		return nil, 0, 0, false
-	}
-	// Find the terminating zero 8 bytes at a time (the padding after the
-	// final zero makes every load safe): x-0x01… & ^x & 0x80… marks the
-	// lowest zero byte exactly.
-	full := buf[:cap(buf)]
-	i := from
-	for {
-		x := binary.LittleEndian.Uint64(full[i:])
-		if z := (x - 0x0101010101010101) &^ x & 0x8080808080808080; z != 0 {
-			i += bits.TrailingZeros64(z) >> 3
-			break
-		}
-		i += 8
-	}
-	return buf[from:i:min(i+16, cap(buf))], from, i, true
+// word returns the j-th word (j even: spans holds start, end pairs) and
+// where it lies in buf. Its capacity reaches 16 bytes past its start.
+func (ws *words) word(j int) (w []byte, b0, b1 int) {
+	b0, b1 = int(ws.spans[j]), int(ws.spans[j+1])
+	return ws.buf[b0:b1:min(b1+16, cap(ws.buf))], b0, b1
 }
 
 // srcSpan maps the word buf[b0:b1] back to its bytes in the input. cursor

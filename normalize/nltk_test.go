@@ -126,13 +126,21 @@ func TestLowerWord8(t *testing.T) {
 					in[i] = fill
 				}
 				in[lane] = byte(c)
-				got := lowerWord8(binary.LittleEndian.Uint64(in[:]))
+				got, word := lowerWord8(binary.LittleEndian.Uint64(in[:]))
 				for i := range in {
-					if want := asciiLower[in[i]]; byte(got>>(8*i)) != want {
-						t.Fatalf("lane %d of %q: %#x, want %#x", i, in, byte(got>>(8*i)), want)
+					want := asciiLower[in[i]]
+					if byte(got>>(8*i)) != want || byte(word>>(8*i)) != b2u8(want != 0) {
+						t.Fatalf("lane %d of %q: %#x (word %#x), want %#x", i, in, byte(got>>(8*i)), byte(word>>(8*i)), want)
 					}
 				}
 			}
 		}
 	}
+}
+
+func b2u8(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
 }
