@@ -95,7 +95,7 @@ func TestValidUTF8(t *testing.T) {
 func TestModernCompatibilitySeparators(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"000\ufc5e", "000\u064c\u0651"}, // ligature → space + two marks
-		{"\u2474 items", "1 item"},         // ⑴ → (1)
+		{"\u2474 items", "1 item"},       // ⑴ → (1)
 		{"x\u2474", "x1"},
 	} {
 		if got := String(modernProfile{}, tc.in); got != tc.want {

@@ -89,20 +89,27 @@ func lookupWord(t *nltkTables, w []byte) (out string, keep bool) {
 
 // memo is a per-goroutine direct-mapped cache of final forms. News text is
 // Zipfian: a few thousand words make up most tokens, and answering them from
-// a small cache (768 KiB, in L2) beats probing tables that are not in cache.
-// Words over 16 bytes bypass it.
+// a small cache (704 KiB, in L2) beats probing tables that are not in cache.
+// Words of up to 8 bytes, most tokens, have slots of 16 bytes, four to a
+// cache line; words over 16 bytes bypass the memo.
 type memo struct {
-	slots [1 << memoBits]memoSlot
-	outs  []string // changed forms; slot.meta refers to them
+	short [1 << 15]shortSlot // words of 2 to 8 bytes
+	long  [1 << 13]longSlot  // words of 9 to 16 bytes
+	outs  []string           // changed forms; a slot's meta refers to them
 }
 
-const memoBits = 15
-
-type memoSlot struct {
-	k0, k1 uint64
-	// meta packs len(word)+1 (bits 0-4; 0 = empty slot), keep (bit 5) and
-	// 1+index into outs of the changed form (bits 8-31; 0 = unchanged).
+// A slot's key is the word's bytes, zero padded: no word contains a zero
+// byte, so the key alone tells words (and an empty slot, key 0) apart. meta
+// packs keep (bit 0) and 1+index into outs of the changed form (bits 8-31;
+// 0 = unchanged).
+type shortSlot struct {
+	k    uint64
 	meta uint32
+}
+
+type longSlot struct {
+	k0, k1 uint64
+	meta   uint32
 }
 
 // memos is a free list of memos. Unlike a sync.Pool it survives garbage
@@ -125,51 +132,60 @@ func putMemo(m *memo) {
 	}
 }
 
-// pack loads a word of up to 16 bytes into two integers, zero padded. The
-// word's capacity must reach 16 bytes (words.next guarantees it).
-func pack(w []byte) (k0, k1 uint64) {
-	full := w[:16:16]
-	k0 = binary.LittleEndian.Uint64(full)
-	k1 = binary.LittleEndian.Uint64(full[8:])
-	if n := len(w); n < 8 {
-		k0 &= 1<<(8*n) - 1
-		k1 = 0
-	} else if n < 16 {
-		k1 &= 1<<(8*(n-8)) - 1
-	}
-	return
-}
-
 func (m *memo) word(t *nltkTables, w []byte) (string, bool) {
-	if len(w) < 2 {
+	n := len(w)
+	if n < 2 {
 		return "", false
 	}
-	if len(w) > 16 {
+	if n > 16 {
 		return lookupWord(t, w)
 	}
-	k0, k1 := pack(w)
-	h := (k0*0x9E3779B97F4A7C15 ^ k1*0xC2B2AE3D27D4EB4F ^ uint64(len(w))) * 0x165667B19E3779F9
-	sl := &m.slots[h>>(64-memoBits)]
-	if sl.meta&31 == uint32(len(w))+1 && sl.k0 == k0 && sl.k1 == k1 {
-		if i := sl.meta >> 8; i != 0 {
-			return m.outs[i-1], true
+	// Load the word 8 bytes at a time: its capacity reaches 16 bytes
+	// (words.next guarantees it); bytes past its end are masked off.
+	full := w[:16:16]
+	k0 := binary.LittleEndian.Uint64(full)
+	if n <= 8 {
+		k0 &= ^uint64(0) >> (64 - 8*n)
+		sl := &m.short[(k0*0x9E3779B97F4A7C15)>>(64-15)]
+		if sl.k == k0 {
+			return m.answer(sl.meta)
 		}
-		return "", sl.meta&32 != 0
+		out, keep := lookupWord(t, w)
+		meta := m.record(out, keep)
+		*sl = shortSlot{k0, meta}
+		return out, keep
+	}
+	k1 := binary.LittleEndian.Uint64(full[8:]) & (^uint64(0) >> (128 - 8*n))
+	sl := &m.long[((k0^k1*0xC2B2AE3D27D4EB4F)*0x9E3779B97F4A7C15)>>(64-13)]
+	if sl.k0 == k0 && sl.k1 == k1 {
+		return m.answer(sl.meta)
 	}
 	out, keep := lookupWord(t, w)
-	meta := uint32(len(w)) + 1
-	if keep {
-		meta |= 32
-	}
-	if keep && out != "" {
-		if len(m.outs) == 1<<16 { // bounded: start afresh
-			*m = memo{outs: m.outs[:0]}
-		}
-		m.outs = append(m.outs, out)
-		meta |= uint32(len(m.outs)) << 8
-	}
-	*sl = memoSlot{k0, k1, meta}
+	meta := m.record(out, keep)
+	*sl = longSlot{k0, k1, meta}
 	return out, keep
+}
+
+func (m *memo) answer(meta uint32) (string, bool) {
+	if i := meta >> 8; i != 0 {
+		return m.outs[i-1], true
+	}
+	return "", meta&1 != 0
+}
+
+// record returns the meta of a word's answer, keeping a changed form.
+func (m *memo) record(out string, keep bool) uint32 {
+	if !keep {
+		return 0
+	}
+	if out == "" {
+		return 1
+	}
+	if len(m.outs) == 1<<16 { // bounded: start afresh
+		*m = memo{outs: m.outs[:0]}
+	}
+	m.outs = append(m.outs, out)
+	return 1 | uint32(len(m.outs))<<8
 }
 
 func (nltkProfile) Append(dst, text []byte) []byte {
@@ -178,8 +194,12 @@ func (nltkProfile) Append(dst, text []byte) []byte {
 	ws := wordsPool.Get().(*words)
 	ws.scan(text)
 	start := len(dst)
-	for j := 0; j < len(ws.spans); j += 2 {
-		w, _, _ := ws.word(j)
+	for pos := 0; ; {
+		w, _, end, ok := ws.next(pos)
+		if !ok {
+			break
+		}
+		pos = end
 		out, keep := m.word(t, w)
 		if !keep {
 			continue
@@ -206,8 +226,12 @@ func (nltkProfile) Tokens(text []byte, fn func(Token)) {
 	defer wordsPool.Put(ws)
 	ws.scan(text)
 	cursor := 0
-	for j := 0; j < len(ws.spans); j += 2 {
-		w, b0, b1 := ws.word(j)
+	for pos := 0; ; {
+		w, b0, b1, ok := ws.next(pos)
+		if !ok {
+			break
+		}
+		pos = b1
 		if out, keep := m.word(t, w); keep {
 			if out == "" {
 				out = string(w)
@@ -282,30 +306,16 @@ func swarGE(x uint64, c byte) uint64 {
 	return ((x | swarHigh) - uint64(c)*swarLow) & swarHigh
 }
 
-// lowerWord8 is asciiLower applied to eight ASCII bytes at once: uppercase
-// letters gain 0x20, word characters ([A-Za-z0-9_]) stay, all else is 0.
-// word has 0x01 in each byte that holds a word character.
-func lowerWord8(x uint64) (lowered, word uint64) {
-	upper := swarGE(x, 'A') &^ swarGE(x, 'Z'+1)
-	lower := swarGE(x, 'a') &^ swarGE(x, 'z'+1)
-	digit := swarGE(x, '0') &^ swarGE(x, '9'+1)
-	y := x ^ '_'*swarLow                                         // zero where x is '_'
-	under := ^((y&^swarHigh + ^uint64(swarHigh)) | y) & swarHigh // exact: no borrows
-	word = (upper | lower | digit | under) >> 7
-	return (x + upper>>2) & (word * 0xFF), word
-}
-
 // words is one document lowercased as Python's str.lower() does, with every
 // character that is not \w replaced by a 0 byte: the words are the runs of
 // non-zero bytes. This is re.sub(r"[^\w\s]", " ", text.lower()).split()
-// as one pass over the text, eight ASCII bytes at a time, with no
-// intermediate strings. ASCII input maps to buf byte for byte; marks record
+// as one pass over the text, eight ASCII bytes at a time, and a scan for
+// zeros, with no intermediate strings. ASCII input maps to buf byte for byte; marks record
 // where non-ASCII characters sit, so that token spans can be mapped back to
 // the input. A words value is reused across documents through wordsPool.
 type words struct {
 	buf   []byte
 	marks []mark
-	spans []int32 // the words: start, end pairs in buf
 }
 
 // mark is one non-ASCII character: it became buf[b0:b1] from text[s0:s1].
@@ -313,9 +323,9 @@ type mark struct{ b0, b1, s0, s1 int }
 
 var wordsPool = sync.Pool{New: func() any { return new(words) }}
 
-// scan fills ws from text, which must be valid UTF-8, and finds its words
-// as it goes. buf ends with a zero byte and 16 bytes of padding, so a word's
-// bytes can be loaded 16 at a time (pack).
+// scan fills ws from text, which must be valid UTF-8. buf ends with a zero
+// byte and 16 bytes of padding, so a word's bytes can be loaded 16 at a
+// time (pack).
 func (ws *words) scan(text []byte) {
 	// A lowered character is at most 3 bytes longer than its 2+ byte
 	// source ("İ" → "i̇"), so 2× is an upper bound with room to spare.
@@ -325,32 +335,24 @@ func (ws *words) scan(text []byte) {
 	}
 	buf := ws.buf[:need]
 	marks := ws.marks[:0]
-	spans := ws.spans[:0]
-	start := int32(-1) // where the current word began in buf; -1 between words
 	k := 0
 	for i := 0; i < len(text); {
-		// Eight ASCII bytes at a time where the text has them; a word
-		// starts or ends wherever word-ness changes from one byte to the next.
+		// Eight ASCII bytes at a time where the text has them.
 		for i+8 <= len(text) {
 			x := binary.LittleEndian.Uint64(text[i:])
 			if x&swarHigh != 0 {
 				break
 			}
-			lowered, word := lowerWord8(x)
-			binary.LittleEndian.PutUint64(buf[k:], lowered)
-			var in uint64
-			if start >= 0 {
-				in = 1
-			}
-			for edges := (word ^ (word<<8 | in)) & swarLow; edges != 0; edges &= edges - 1 {
-				at := int32(k + bits.TrailingZeros64(edges)>>3)
-				if start < 0 {
-					start = at
-				} else {
-					spans = append(spans, start, at)
-					start = -1
-				}
-			}
+			// asciiLower on eight bytes at once (SWAR): uppercase letters
+			// gain 0x20, word characters stay, all else becomes 0. Written
+			// out here: as a function it is too large for Go to inline.
+			folded := x | 0x20*swarLow // A-Z → a-z; no other byte becomes a letter
+			letter := swarGE(folded, 'a') &^ swarGE(folded, 'z'+1)
+			digit := swarGE(x, '0') &^ swarGE(x, '9'+1)
+			y := x ^ '_'*swarLow // zero where x is '_'
+			under := ^(y&^swarHigh + ^uint64(swarHigh) | y) & swarHigh
+			word := (letter | digit | under) >> 7
+			binary.LittleEndian.PutUint64(buf[k:], (x|letter>>2)&(word*0xFF))
 			i += 8
 			k += 8
 		}
@@ -358,65 +360,58 @@ func (ws *words) scan(text []byte) {
 			break
 		}
 		if c := text[i]; c < utf8.RuneSelf {
-			lc := asciiLower[c]
-			buf[k] = lc
-			if lc != 0 && start < 0 {
-				start = int32(k)
-			} else if lc == 0 && start >= 0 {
-				spans = append(spans, start, int32(k))
-				start = -1
-			}
+			buf[k] = asciiLower[c]
 			k++
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRune(text[i:])
 		k0 := k
-		// edge opens or closes a word before a character is written.
-		edge := func(word bool) {
-			if word && start < 0 {
-				start = int32(k)
-			} else if !word && start >= 0 {
-				spans = append(spans, start, int32(k))
-				start = -1
-			}
-		}
 		if l, changed := pyunicode.LowerRuneAt(text, i, n, r); changed {
 			// A lowered character can expand to several of different
 			// classes: "İ" becomes "i" + U+0307, and the mark splits words.
 			for _, lr := range l {
 				if pyunicode.IsWord(lr) {
-					edge(true)
 					k += utf8.EncodeRune(buf[k:], lr)
 				} else {
-					edge(false)
 					buf[k] = 0
 					k++
 				}
 			}
 		} else if pyunicode.IsWord(r) {
-			edge(true)
 			k += copy(buf[k:], text[i:i+n])
 		} else {
-			edge(false)
 			buf[k] = 0
 			k++
 		}
 		marks = append(marks, mark{k0, k, i, i + n})
 		i += n
 	}
-	if start >= 0 {
-		spans = append(spans, start, int32(k))
-	}
 	clear(buf[k : k+17])
-	ws.buf, ws.marks, ws.spans = buf[:k+1], marks, spans
+	ws.buf, ws.marks = buf[:k+1], marks
 }
 
-// word returns the j-th word (j even: spans holds start, end pairs) and
-// where it lies in buf. Its capacity reaches 16 bytes past its start.
-func (ws *words) word(j int) (w []byte, b0, b1 int) {
-	b0, b1 = int(ws.spans[j]), int(ws.spans[j+1])
-	return ws.buf[b0:b1:min(b1+16, cap(ws.buf))], b0, b1
+// next returns the word at or after buf[from:], and where to look next;
+// ok is false when there are no more words.
+func (ws *words) next(from int) (w []byte, start, end int, ok bool) {
+	buf := ws.buf
+	for from < len(buf) && buf[from] == 0 {
+		from++
+	}
+	if from >= len(buf) {
+		return nil, 0, 0, false
+	}
+	full := buf[:cap(buf)]
+	i := from
+	for {
+		x := binary.LittleEndian.Uint64(full[i:])
+		if z := (x - 0x0101010101010101) &^ x & 0x8080808080808080; z != 0 {
+			i += bits.TrailingZeros64(z) >> 3
+			break
+		}
+		i += 8
+	}
+	return buf[from:i:min(i+16, cap(buf))], from, i, true
 }
 
 // srcSpan maps the word buf[b0:b1] back to its bytes in the input. cursor

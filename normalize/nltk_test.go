@@ -3,10 +3,10 @@ package normalize
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -115,32 +115,38 @@ func TestStopwordsMatchShared(t *testing.T) {
 	}
 }
 
-// lowerWord8 must agree with asciiLower on every ASCII byte in every lane,
-// whatever its neighbours are.
-func TestLowerWord8(t *testing.T) {
+// scan's eight-bytes-at-a-time path must agree with asciiLower on every
+// ASCII byte in every lane, whatever its neighbours are, and find the words.
+func TestScanASCII(t *testing.T) {
+	ws := new(words)
 	for c := 0; c < utf8.RuneSelf; c++ {
-		for lane := range 8 {
+		for lane := range 16 {
 			for _, fill := range []byte{0, 'A', 'z', '_', '9', 0x7f, ' ', '@', '[', '`', '{', '/', ':'} {
-				var in [8]byte
-				for i := range in {
-					in[i] = fill
-				}
+				in := bytes.Repeat([]byte{fill}, 19)
 				in[lane] = byte(c)
-				got, word := lowerWord8(binary.LittleEndian.Uint64(in[:]))
-				for i := range in {
-					want := asciiLower[in[i]]
-					if byte(got>>(8*i)) != want || byte(word>>(8*i)) != b2u8(want != 0) {
-						t.Fatalf("lane %d of %q: %#x (word %#x), want %#x", i, in, byte(got>>(8*i)), byte(word>>(8*i)), want)
+				ws.scan(in)
+				var want []string
+				for i, b := range in {
+					if asciiLower[b] != ws.buf[i] {
+						t.Fatalf("byte %d of %q: %#x, want %#x", i, in, ws.buf[i], asciiLower[b])
 					}
+				}
+				for _, w := range bytes.FieldsFunc(ws.buf[:len(in)], func(r rune) bool { return r == 0 }) {
+					want = append(want, string(w))
+				}
+				var got []string
+				for pos := 0; ; {
+					w, _, end, ok := ws.next(pos)
+					if !ok {
+						break
+					}
+					pos = end
+					got = append(got, string(w))
+				}
+				if strings.Join(got, "|") != strings.Join(want, "|") {
+					t.Fatalf("words of %q: %q, want %q", in, got, want)
 				}
 			}
 		}
 	}
-}
-
-func b2u8(b bool) byte {
-	if b {
-		return 1
-	}
-	return 0
 }

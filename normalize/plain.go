@@ -15,8 +15,12 @@ func (plainProfile) Append(dst, text []byte) []byte {
 	defer wordsPool.Put(ws)
 	ws.scan(text)
 	start := len(dst)
-	for j := 0; j < len(ws.spans); j += 2 {
-		w, _, _ := ws.word(j)
+	for pos := 0; ; {
+		w, _, end, ok := ws.next(pos)
+		if !ok {
+			break
+		}
+		pos = end
 		if len(w) < 2 || len(w) < 5 && utf8.RuneCount(w) < 2 {
 			continue
 		}
@@ -33,8 +37,12 @@ func (plainProfile) Tokens(text []byte, fn func(Token)) {
 	defer wordsPool.Put(ws)
 	ws.scan(text)
 	cursor := 0
-	for j := 0; j < len(ws.spans); j += 2 {
-		w, b0, b1 := ws.word(j)
+	for pos := 0; ; {
+		w, b0, b1, ok := ws.next(pos)
+		if !ok {
+			break
+		}
+		pos = b1
 		if len(w) < 2 || len(w) < 5 && utf8.RuneCount(w) < 2 {
 			continue
 		}
