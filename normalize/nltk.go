@@ -3,6 +3,7 @@ package normalize
 import (
 	"encoding/binary"
 	"math/bits"
+	"slices"
 	"sync"
 	"unicode/utf8"
 
@@ -140,30 +141,34 @@ func (m *memo) word(t *nltkTables, w []byte) (string, bool) {
 	if n > 16 {
 		return lookupWord(t, w)
 	}
+	if n <= 8 {
+		k, sl := m.shortSlot(w)
+		if sl.k == k {
+			return m.answer(sl.meta)
+		}
+		out, keep := lookupWord(t, w)
+		*sl = shortSlot{k, m.record(out, keep)}
+		return out, keep
+	}
 	// Load the word 8 bytes at a time: its capacity reaches 16 bytes
 	// (words.next guarantees it); bytes past its end are masked off.
 	full := w[:16:16]
 	k0 := binary.LittleEndian.Uint64(full)
-	if n <= 8 {
-		k0 &= ^uint64(0) >> (64 - 8*n)
-		sl := &m.short[(k0*0x9E3779B97F4A7C15)>>(64-15)]
-		if sl.k == k0 {
-			return m.answer(sl.meta)
-		}
-		out, keep := lookupWord(t, w)
-		meta := m.record(out, keep)
-		*sl = shortSlot{k0, meta}
-		return out, keep
-	}
 	k1 := binary.LittleEndian.Uint64(full[8:]) & (^uint64(0) >> (128 - 8*n))
 	sl := &m.long[((k0^k1*0xC2B2AE3D27D4EB4F)*0x9E3779B97F4A7C15)>>(64-13)]
 	if sl.k0 == k0 && sl.k1 == k1 {
 		return m.answer(sl.meta)
 	}
 	out, keep := lookupWord(t, w)
-	meta := m.record(out, keep)
-	*sl = longSlot{k0, k1, meta}
+	*sl = longSlot{k0, k1, m.record(out, keep)}
 	return out, keep
+}
+
+// shortSlot returns the key of a word of 2 to 8 bytes and its memo slot.
+// The word's capacity must reach 8 bytes (words.next guarantees 16).
+func (m *memo) shortSlot(w []byte) (uint64, *shortSlot) {
+	k := binary.LittleEndian.Uint64(w[:8:8]) & (^uint64(0) >> (64 - 8*len(w)))
+	return k, &m.short[(k*0x9E3779B97F4A7C15)>>(64-15)]
 }
 
 func (m *memo) answer(meta uint32) (string, bool) {
@@ -200,6 +205,27 @@ func (nltkProfile) Append(dst, text []byte) []byte {
 			break
 		}
 		pos = end
+		// Most tokens are short words the memo knows and keeps unchanged
+		// (or drops): answered here, and written with one 8-byte store.
+		if n := len(w); n >= 2 && n <= 8 {
+			k, sl := m.shortSlot(w)
+			if sl.k == k && sl.meta <= 1 {
+				if sl.meta == 0 {
+					continue
+				}
+				l := len(dst)
+				if cap(dst)-l < 9 {
+					dst = slices.Grow(dst, 9+len(text)-end)
+				}
+				if l > start {
+					dst = append(dst, ' ')
+					l++
+				}
+				binary.LittleEndian.PutUint64(dst[l:l+8], k)
+				dst = dst[:l+n]
+				continue
+			}
+		}
 		out, keep := m.word(t, w)
 		if !keep {
 			continue
