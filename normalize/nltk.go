@@ -199,11 +199,9 @@ func (nltkProfile) Append(dst, text []byte) []byte {
 	ws := wordsPool.Get().(*words)
 	ws.scan(text)
 	start := len(dst)
-	for pos := 0; ; {
-		w, _, end, ok := ws.next(pos)
-		if !ok {
-			break
-		}
+	for pos := ws.skip(0); pos < len(ws.buf); pos = ws.skip(pos) {
+		end := ws.wordEnd(pos)
+		w := ws.buf[pos:end : end+16]
 		pos = end
 		// Most tokens are short words the memo knows and keeps unchanged
 		// (or drops): answered here, and written with one 8-byte store.
@@ -252,11 +250,9 @@ func (nltkProfile) Tokens(text []byte, fn func(Token)) {
 	defer wordsPool.Put(ws)
 	ws.scan(text)
 	cursor := 0
-	for pos := 0; ; {
-		w, b0, b1, ok := ws.next(pos)
-		if !ok {
-			break
-		}
+	for pos := ws.skip(0); pos < len(ws.buf); pos = ws.skip(pos) {
+		b0, b1 := pos, ws.wordEnd(pos)
+		w := ws.buf[b0:b1 : b1+16]
 		pos = b1
 		if out, keep := m.word(t, w); keep {
 			if out == "" {
@@ -417,27 +413,37 @@ func (ws *words) scan(text []byte) {
 	ws.buf, ws.marks = buf[:k+1], marks
 }
 
-// next returns the word at or after buf[from:], and where to look next;
-// ok is false when there are no more words.
-func (ws *words) next(from int) (w []byte, start, end int, ok bool) {
+// The words of ws, in order:
+//
+//	for pos := ws.skip(0); pos < len(ws.buf); pos = ws.skip(pos) {
+//		end := ws.wordEnd(pos)
+//		w := ws.buf[pos:end : end+16] // capacity for 16-byte loads
+//		pos = end
+//	}
+
+// skip returns the position of the first non-zero byte at or after from
+// (len(ws.buf) if none).
+func (ws *words) skip(from int) int {
 	buf := ws.buf
 	for from < len(buf) && buf[from] == 0 {
 		from++
 	}
-	if from >= len(buf) {
-		return nil, 0, 0, false
-	}
-	full := buf[:cap(buf)]
-	i := from
+	return from
+}
+
+// wordEnd returns the position of the zero byte that ends the word starting
+// at from, found 8 bytes at a time (the padding after the final zero makes
+// every load safe): x-0x01… & ^x & 0x80… marks the lowest zero byte
+// exactly. A word's capacity reaches 16 bytes past its end.
+func (ws *words) wordEnd(from int) int {
+	full := ws.buf[:cap(ws.buf)]
 	for {
-		x := binary.LittleEndian.Uint64(full[i:])
+		x := binary.LittleEndian.Uint64(full[from:])
 		if z := (x - 0x0101010101010101) &^ x & 0x8080808080808080; z != 0 {
-			i += bits.TrailingZeros64(z) >> 3
-			break
+			return from + bits.TrailingZeros64(z)>>3
 		}
-		i += 8
+		from += 8
 	}
-	return buf[from:i:min(i+16, cap(buf))], from, i, true
 }
 
 // srcSpan maps the word buf[b0:b1] back to its bytes in the input. cursor

@@ -135,13 +135,10 @@ func TestScanASCII(t *testing.T) {
 					want = append(want, string(w))
 				}
 				var got []string
-				for pos := 0; ; {
-					w, _, end, ok := ws.next(pos)
-					if !ok {
-						break
-					}
+				for pos := ws.skip(0); pos < len(ws.buf); pos = ws.skip(pos) {
+					end := ws.wordEnd(pos)
+					got = append(got, string(ws.buf[pos:end]))
 					pos = end
-					got = append(got, string(w))
 				}
 				if strings.Join(got, "|") != strings.Join(want, "|") {
 					t.Fatalf("words of %q: %q, want %q", in, got, want)

@@ -15,12 +15,9 @@ func (plainProfile) Append(dst, text []byte) []byte {
 	defer wordsPool.Put(ws)
 	ws.scan(text)
 	start := len(dst)
-	for pos := 0; ; {
-		w, _, end, ok := ws.next(pos)
-		if !ok {
-			break
-		}
-		pos = end
+	for pos := ws.skip(0); pos < len(ws.buf); pos = ws.skip(pos) {
+		w := ws.buf[pos:ws.wordEnd(pos)]
+		pos += len(w)
 		if len(w) < 2 || len(w) < 5 && utf8.RuneCount(w) < 2 {
 			continue
 		}
@@ -37,11 +34,9 @@ func (plainProfile) Tokens(text []byte, fn func(Token)) {
 	defer wordsPool.Put(ws)
 	ws.scan(text)
 	cursor := 0
-	for pos := 0; ; {
-		w, b0, b1, ok := ws.next(pos)
-		if !ok {
-			break
-		}
+	for pos := ws.skip(0); pos < len(ws.buf); pos = ws.skip(pos) {
+		b0, b1 := pos, ws.wordEnd(pos)
+		w := ws.buf[b0:b1]
 		pos = b1
 		if len(w) < 2 || len(w) < 5 && utf8.RuneCount(w) < 2 {
 			continue
