@@ -201,7 +201,7 @@ func (nltkProfile) Append(dst, text []byte) []byte {
 	start := len(dst)
 	for pos := ws.skip(0); pos < len(ws.buf); pos = ws.skip(pos) {
 		end := ws.wordEnd(pos)
-		w := ws.buf[pos:end : end+16]
+		w := ws.buf[pos : end : end+16]
 		pos = end
 		// Most tokens are short words the memo knows and keeps unchanged
 		// (or drops): answered here, and written with one 8-byte store.
@@ -252,7 +252,7 @@ func (nltkProfile) Tokens(text []byte, fn func(Token)) {
 	cursor := 0
 	for pos := ws.skip(0); pos < len(ws.buf); pos = ws.skip(pos) {
 		b0, b1 := pos, ws.wordEnd(pos)
-		w := ws.buf[b0:b1 : b1+16]
+		w := ws.buf[b0 : b1 : b1+16]
 		pos = b1
 		if out, keep := m.word(t, w); keep {
 			if out == "" {
