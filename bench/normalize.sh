@@ -66,6 +66,8 @@ e1, e2, ec = s100/w1/1e6, s100/w2/1e6, s100/wc/1e6
 print(f"| credence CLI jsonl, 63 MB, one core (`taskset -c 0`, --workers 1, end to end) | {ec:.0f} | {ec/warm:.1f}x | {ec/cold:.1f}x |")
 print(f"| credence CLI jsonl, 63 MB, --workers 1 (end to end) | {e1:.0f} | {e1/warm:.1f}x | {e1/cold:.1f}x |")
 print(f"| credence CLI jsonl, 63 MB, --workers 2 (end to end) | {e2:.0f} | {e2/warm:.1f}x | {e2/cold:.1f}x |")
+e3 = s1000/w3/1e6
+print(f"| credence CLI jsonl, 634 MB, --workers 2 (end to end) | {e3:.0f} | {e3/warm:.1f}x | {e3/cold:.1f}x |")
 print()
 print(f"Two workers over one: **{two/one:.2f}x** in-process (go bench); CLI end to end {e2/ec:.2f}x over one core, {e2/e1:.2f}x over `--workers 1` on two cores.  ")
 print(f"Peak RSS: {m0/1024:.0f} MB for 0.63 MB, {m1/1024:.0f} MB / {m2/1024:.0f} MB for 63 MB (1 / 2 workers), {m3/1024:.0f} MB for 634 MB (2 workers).  ")

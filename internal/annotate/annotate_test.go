@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/credence-news/credence/corpus"
+	"github.com/credence-news/credence/internal/sharedtest"
+	"github.com/credence-news/credence/normalize"
 )
 
 // upper is a test annotator: it adds "upper", the text in capitals.
@@ -254,4 +257,40 @@ func FuzzJSONL(f *testing.F) {
 			}
 		}
 	})
+}
+
+// nltkNormalizer is `credence normalize`'s annotator.
+type nltkNormalizer struct{ p normalize.Profile }
+
+func (nltkNormalizer) Fields() []string { return []string{"normalized"} }
+func (n nltkNormalizer) Annotate(text []byte) []Value {
+	return []Value{StringValue(n.p.Append(nil, text))}
+}
+
+// BenchmarkRunJSONL is `credence normalize --format jsonl --field raw` on
+// the shared parity documents repeated 20 times (12.7 MB of text): JSON
+// in, the nltk profile, JSON out, with 1 and 2 workers.
+func BenchmarkRunJSONL(b *testing.B) {
+	var one []byte
+	for _, f := range []string{"perezrosas-300.jsonl", "agnews-300.jsonl"} {
+		raw, err := os.ReadFile(sharedtest.Path(b, "reference", "nltk-parity", f))
+		if err != nil {
+			b.Fatal(err)
+		}
+		one = append(one, raw...)
+	}
+	in := bytes.Repeat(one, 20)
+	p, _ := normalize.Lookup("nltk")
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				_, err := Run(context.Background(), "bench", bytes.NewReader(in), io.Discard, nltkNormalizer{p},
+					Options{Format: JSONL, Fields: []string{"raw"}, Workers: workers})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
