@@ -3,6 +3,8 @@ package model
 import (
 	"errors"
 	"math"
+
+	"github.com/credence-news/credence/internal/vec"
 )
 
 // lbfgs minimizes a smooth function with limited-memory BFGS (Nocedal &
@@ -33,25 +35,25 @@ func lbfgs(x []float64, fg func(x, g []float64) float64, maxIter int, tol float6
 		// d = -H·g by the two-loop recursion.
 		copy(d, g)
 		for i := len(s) - 1; i >= 0; i-- {
-			alpha[i] = rho[i] * dot(s[i], d)
-			axpy(-alpha[i], y[i], d)
+			alpha[i] = rho[i] * vec.Dot(s[i], d)
+			vec.Axpy(-alpha[i], y[i], d)
 		}
 		if k := len(s) - 1; k >= 0 {
-			scale(d, dot(s[k], y[k])/dot(y[k], y[k]))
+			scale(d, vec.Dot(s[k], y[k])/vec.Dot(y[k], y[k]))
 		} else {
 			scale(d, 1/math.Max(1, norm2(g)))
 		}
 		for i := range s {
-			b := rho[i] * dot(y[i], d)
-			axpy(alpha[i]-b, s[i], d)
+			b := rho[i] * vec.Dot(y[i], d)
+			vec.Axpy(alpha[i]-b, s[i], d)
 		}
 		scale(d, -1)
-		slope := dot(g, d)
+		slope := vec.Dot(g, d)
 		if slope >= 0 { // not a descent direction: restart from steepest descent
 			s, y, rho = s[:0], y[:0], rho[:0]
 			copy(d, g)
 			scale(d, -1/math.Max(1, norm2(g)))
-			slope = dot(g, d)
+			slope = vec.Dot(g, d)
 		}
 		step := 1.0
 		var fNew float64
@@ -86,7 +88,7 @@ func lbfgs(x []float64, fg func(x, g []float64) float64, maxIter int, tol float6
 			sk[i] = xNew[i] - x[i]
 			yk[i] = gNew[i] - g[i]
 		}
-		if sy := dot(sk, yk); sy > 1e-12 {
+		if sy := vec.Dot(sk, yk); sy > 1e-12 {
 			s, y, rho = append(s, sk), append(y, yk), append(rho, 1/sy)
 		}
 		if math.Abs(f-fNew) <= 1e-10*math.Max(1, math.Abs(f)) {
@@ -104,47 +106,13 @@ func lbfgs(x []float64, fg func(x, g []float64) float64, maxIter int, tol float6
 	return maxIter, nil
 }
 
-// dot and axpy run over vectors of features × classes, ten or more times
-// per iteration: four independent sums (and four updates a step) keep the
-// floating-point units busy where one chain of additions would wait on
-// itself.
-func dot(a, b []float64) float64 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
-	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-func axpy(a float64, x, y []float64) {
-	y = y[:len(x)]
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		y[i] += a * x[i]
-		y[i+1] += a * x[i+1]
-		y[i+2] += a * x[i+2]
-		y[i+3] += a * x[i+3]
-	}
-	for ; i < len(x); i++ {
-		y[i] += a * x[i]
-	}
-}
-
 func scale(x []float64, a float64) {
 	for i := range x {
 		x[i] *= a
 	}
 }
 
-func norm2(x []float64) float64 { return math.Sqrt(dot(x, x)) }
+func norm2(x []float64) float64 { return math.Sqrt(vec.Dot(x, x)) }
 
 func maxAbs(x []float64) float64 {
 	var m float64

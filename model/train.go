@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/credence-news/credence/feature"
+	"github.com/credence-news/credence/internal/vec"
 )
 
 // TrainOptions configure the linear learners.
@@ -207,7 +208,7 @@ func trainLogReg(d *Data, opt TrainOptions, warm []float64) (*Linear, error) {
 		copy(g, grads[0])
 		f := losses[0]
 		for p := 1; p < len(parts); p++ {
-			axpy(1, grads[p], g)
+			vec.Axpy(1, grads[p], g)
 			f += losses[p]
 		}
 		w := x[:nf*k]

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/credence-news/credence/internal/vec"
 )
 
 // Options are the training hyperparameters, under fastText's names.
@@ -717,7 +719,7 @@ func (w *trainer) update(lr float32) {
 		o := s.output
 		mx := float32(math.Inf(-1))
 		for i := range o {
-			o[i] = dot(out[i*dim:i*dim+dim], h)
+			o[i] = vec.Dot(out[i*dim:i*dim+dim], h)
 			mx = max(mx, o[i])
 		}
 		var z float32
@@ -733,14 +735,14 @@ func (w *trainer) update(lr float32) {
 			}
 			alpha := lr * (label - o[i])
 			row := out[i*dim : i*dim+dim]
-			axpy(alpha, row, g)
-			axpy(alpha, h, row)
+			vec.Axpy(alpha, row, g)
+			vec.Axpy(alpha, h, row)
 		}
 		loss = -math.Log(float64(o[target]) + 1e-5)
 	case lossOVA:
 		for i := range int(m.dict.nlabels) {
 			row := out[i*dim : i*dim+dim]
-			f := sigmoid(dot(row, h))
+			f := sigmoid(vec.Dot(row, h))
 			label := float32(0)
 			if slices.Contains(w.labels, int32(i)) {
 				label = 1
@@ -749,14 +751,14 @@ func (w *trainer) update(lr float32) {
 				loss -= math.Log(1 - float64(f) + 1e-5)
 			}
 			alpha := lr * (label - f)
-			axpy(alpha, row, g)
-			axpy(alpha, h, row)
+			vec.Axpy(alpha, row, g)
+			vec.Axpy(alpha, h, row)
 		}
 	case lossHS:
 		t := m.tree
 		for k, node := range t.paths[target] {
 			row := out[int(node)*dim : int(node)*dim+dim]
-			f := sigmoid(dot(row, h))
+			f := sigmoid(vec.Dot(row, h))
 			label := float32(0)
 			if t.codes[target][k] {
 				label = 1
@@ -765,8 +767,8 @@ func (w *trainer) update(lr float32) {
 				loss -= math.Log(1 - float64(f) + 1e-5)
 			}
 			alpha := lr * (label - f)
-			axpy(alpha, row, g)
-			axpy(alpha, h, row)
+			vec.Axpy(alpha, row, g)
+			vec.Axpy(alpha, h, row)
 		}
 	}
 	scal(float32(1/float64(len(s.rows))), g)
