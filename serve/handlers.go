@@ -166,7 +166,8 @@ func (s *Server) classify(w http.ResponseWriter, r *http.Request) error {
 
 // eachParallel calls fn for 0..n-1 on up to GOMAXPROCS goroutines, so that
 // one large batch uses every core. It stops handing out work at the first
-// error and returns the failing index with the lowest number among those run.
+// error and returns the lowest failing index, as a loop would: indices are
+// handed out in order, so every lower one has been started, and runs to the end.
 func eachParallel(n int, fn func(i int) error) (int, error) {
 	workers := min(runtime.GOMAXPROCS(0), n/minPerWorker)
 	if workers <= 1 {

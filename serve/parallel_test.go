@@ -30,14 +30,14 @@ func TestEachParallel(t *testing.T) {
 			}
 			continue
 		}
-		// Every index from failAt on fails; the one reported is the lowest
-		// of those that ran, and no index below failAt fails.
-		if err == nil || i < tc.failAt {
+		// Every index from failAt on fails; the one reported is failAt, as
+		// a loop would report, and every index below it ran.
+		if err == nil || i != tc.failAt {
 			t.Errorf("n=%d failAt=%d: got index %d, %v", tc.n, tc.failAt, i, err)
 		}
-		for j := tc.failAt; j < i; j++ {
-			if seen[j].Load() {
-				t.Errorf("n=%d: index %d failed before the reported %d", tc.n, j, i)
+		for j := range tc.failAt {
+			if !seen[j].Load() {
+				t.Errorf("n=%d: index %d below the failure never ran", tc.n, j)
 			}
 		}
 	}
