@@ -38,6 +38,7 @@ func benchProfile(b *testing.B, name string) {
 
 func BenchmarkNLTK(b *testing.B)   { benchProfile(b, "nltk") }
 func BenchmarkModern(b *testing.B) { benchProfile(b, "modern") }
+func BenchmarkPlain(b *testing.B)  { benchProfile(b, "plain") }
 
 func BenchmarkNLTKParallel(b *testing.B) {
 	docs, n := benchDocs(b)

@@ -1,6 +1,10 @@
 package normalize
 
-import "unicode/utf8"
+import (
+	"encoding/binary"
+	"slices"
+	"unicode/utf8"
+)
 
 // plainProfile is scikit-learn's default analyzer: Python lowercasing, words
 // of two or more \w characters, nothing removed or lemmatized. Stopwords
@@ -16,8 +20,32 @@ func (plainProfile) Append(dst, text []byte) []byte {
 	ws.scan(text)
 	start := len(dst)
 	for pos := ws.skip(0); pos < len(ws.buf); pos = ws.skip(pos) {
-		w := ws.buf[pos:ws.wordEnd(pos)]
-		pos += len(w)
+		end := ws.wordEnd(pos)
+		w := ws.buf[pos:end : end+16]
+		pos = end
+		// An ASCII word of up to 8 bytes (most words): one 8-byte store,
+		// kept (counted) when it has 2+ characters, with no branch on that.
+		if n := len(w); n <= 8 {
+			k := binary.LittleEndian.Uint64(w[:8]) & (^uint64(0) >> (64 - 8*n))
+			if k&swarHigh == 0 {
+				l := len(dst)
+				if cap(dst)-l < 9 {
+					dst = slices.Grow(dst, 9+len(text)-end)
+				}
+				sep, keep := 0, 0
+				if l > start {
+					sep = 1
+				}
+				if n >= 2 {
+					keep = 1
+				}
+				d := dst[l : l+9]
+				d[0] = ' '
+				binary.LittleEndian.PutUint64(d[sep:], k)
+				dst = dst[:l+keep*(sep+n)]
+				continue
+			}
+		}
 		if len(w) < 2 || len(w) < 5 && utf8.RuneCount(w) < 2 {
 			continue
 		}
