@@ -25,7 +25,7 @@ func (nltkProfile) Name() string { return "nltk" }
 // into a lemma) is consulted for a minority of tokens, and the rest need
 // only the small exception table, which stays in cache.
 type nltkTables struct {
-	suffixed map[string]string
+	suffixed *formTable
 	other    map[string]string // exception forms without a suffix, when they change
 	// otherMay is a one-hash Bloom filter over other's keys (4 KiB, in L1):
 	// most words are not exception forms and skip the map lookup.
@@ -43,14 +43,14 @@ var nltkTable = sync.OnceValue(buildNLTKTable)
 
 func buildNLTKTable() *nltkTables {
 	lem := wordnet.Nouns()
-	t := &nltkTables{suffixed: make(map[string]string, 200_000), other: make(map[string]string, 2_000)}
+	t := &nltkTables{suffixed: newFormTable(200_000), other: make(map[string]string, 2_000)}
 	lem.EachForm(func(w string) {
 		out := lem.Lemmatize(w)
 		if utf8.RuneCountInString(out) < 2 {
 			out = ""
 		}
 		if hasSuffix([]byte(w)) {
-			t.suffixed[w] = out
+			t.suffixed.put(w, out)
 		} else if out != w && len(w) >= 2 { // shorter words never reach the table
 			t.other[w] = out
 			h := wordHash15([]byte(w))
@@ -80,7 +80,7 @@ func lookupWord(t *nltkTables, w []byte) (out string, keep bool) {
 		}
 		return "", utf8.RuneCount(w) >= 2
 	}
-	if out, ok := t.suffixed[string(w)]; ok {
+	if out, ok := t.suffixed.get(w); ok {
 		return out, out != ""
 	}
 	// Not a lemma nor one rule away from one: more rounds may still find one.

@@ -147,3 +147,25 @@ func TestScanASCII(t *testing.T) {
 		}
 	}
 }
+
+func TestFormTable(t *testing.T) {
+	m := map[string]string{"dogs": "dog", "men": "man", "ss": "", "glasses": "glass"}
+	for i := range 1000 {
+		m[strings.Repeat("x", i%40)+"s"+string(rune('a'+i%26))] = strings.Repeat("y", i%7)
+	}
+	ft := newFormTable(10) // grows
+	for k, v := range m {
+		ft.put(k, v)
+		ft.put(k, "a second value is ignored")
+	}
+	for k, v := range m {
+		if got, ok := ft.get([]byte(k)); !ok || got != v {
+			t.Errorf("get(%q) = %q, %v; want %q", k, got, ok, v)
+		}
+	}
+	for _, k := range []string{"", "dog", "cats", "glasse", "glassess"} {
+		if got, ok := ft.get([]byte(k)); ok {
+			t.Errorf("get(%q) = %q: not a key", k, got)
+		}
+	}
+}

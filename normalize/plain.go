@@ -21,7 +21,7 @@ func (plainProfile) Append(dst, text []byte) []byte {
 	start := len(dst)
 	for pos := ws.skip(0); pos < len(ws.buf); pos = ws.skip(pos) {
 		end := ws.wordEnd(pos)
-		w := ws.buf[pos:end : end+16]
+		w := ws.buf[pos : end : end+16]
 		pos = end
 		// An ASCII word of up to 8 bytes (most words): one 8-byte store,
 		// kept (counted) when it has 2+ characters, with no branch on that.
