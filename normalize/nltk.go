@@ -151,7 +151,7 @@ func (m *memo) word(t *nltkTables, w []byte) (string, bool) {
 		return out, keep
 	}
 	// Load the word 8 bytes at a time: its capacity reaches 16 bytes
-	// (words.next guarantees it); bytes past its end are masked off.
+	// (see words.wordEnd); bytes past its end are masked off.
 	full := w[:16:16]
 	k0 := binary.LittleEndian.Uint64(full)
 	k1 := binary.LittleEndian.Uint64(full[8:]) & (^uint64(0) >> (128 - 8*n))
@@ -165,7 +165,7 @@ func (m *memo) word(t *nltkTables, w []byte) (string, bool) {
 }
 
 // shortSlot returns the key of a word of 2 to 8 bytes and its memo slot.
-// The word's capacity must reach 8 bytes (words.next guarantees 16).
+// The word's capacity must reach 8 bytes (words.wordEnd guarantees 16).
 func (m *memo) shortSlot(w []byte) (uint64, *shortSlot) {
 	k := binary.LittleEndian.Uint64(w[:8:8]) & (^uint64(0) >> (64 - 8*len(w)))
 	return k, &m.short[(k*0x9E3779B97F4A7C15)>>(64-15)]

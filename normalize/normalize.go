@@ -34,7 +34,9 @@ type Profile interface {
 	// Name is the profile's stable identifier, stored in model files.
 	Name() string
 	// Append appends the normalized text (tokens joined by single spaces)
-	// to dst and returns the extended slice.
+	// to dst and returns the extended slice. Like append, it may write
+	// anywhere in dst's spare capacity (it stores words 8 bytes at a time),
+	// so do not pass a dst whose capacity holds data of yours.
 	Append(dst, text []byte) []byte
 	// Tokens calls fn with each output token in order.
 	Tokens(text []byte, fn func(Token))
