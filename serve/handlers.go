@@ -189,7 +189,7 @@ func eachParallel(n int, fn func(i int) error) (int, error) {
 				if i >= n {
 					return
 				}
-				if errs[i] = fn(i); errs[i] != nil {
+				if errs[i] = guarded(fn, i); errs[i] != nil {
 					failed.Store(true)
 				}
 			}
@@ -202,6 +202,11 @@ func eachParallel(n int, fn func(i int) error) (int, error) {
 		}
 	}
 	return 0, nil
+}
+
+func guarded(fn func(int) error, i int) (err error) {
+	defer recoverPanic(&err)
+	return fn(i)
 }
 
 // minPerWorker is the batch size below which a second goroutine costs more

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -228,6 +229,29 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": message}})
 }
 
+// panicError is a panic recovered while serving a request.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
+
+// recoverPanic, deferred, turns a panic into a *panicError in *err. Without
+// it a panic would skip releasing the request's concurrency slot (enough of
+// them and every request is refused) or, in a goroutine of a batch, end the
+// process.
+func recoverPanic(err *error) {
+	if p := recover(); p != nil {
+		*err = &panicError{p, debug.Stack()}
+	}
+}
+
+func call(h func(http.ResponseWriter, *http.Request) error, w http.ResponseWriter, r *http.Request) (err error) {
+	defer recoverPanic(&err)
+	return h(w, r)
+}
+
 // instrument adds concurrency bounds, metrics, logs and JSON errors.
 func (s *Server) instrument(name string, h func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -237,13 +261,18 @@ func (s *Server) instrument(name string, h func(http.ResponseWriter, *http.Reque
 		if err == nil {
 			s.metrics.inflight.Inc()
 			r.Body = http.MaxBytesReader(rec, r.Body, s.opt.MaxBody)
-			err = h(rec, r)
+			err = call(h, rec, r)
 			s.metrics.inflight.Dec()
 			<-s.sem
 		}
 		if err != nil {
 			var ae *apiError
-			if !errors.As(err, &ae) {
+			var pe *panicError
+			if errors.As(err, &pe) {
+				// A bug, not the client's fault: the details go to the log only.
+				s.log.Error("request panicked", "endpoint", name, "panic", fmt.Sprint(pe.value), "stack", string(pe.stack))
+				ae = &apiError{http.StatusInternalServerError, "internal", "internal error (logged on the server)"}
+			} else if !errors.As(err, &ae) {
 				ae = &apiError{http.StatusInternalServerError, "internal", err.Error()}
 				s.log.Error("request failed", "endpoint", name, "err", err)
 			}
