@@ -282,9 +282,9 @@ func Run(ctx context.Context, name string, r io.Reader, w io.Writer, a Annotator
 	return total, err
 }
 
-// outBufs and parsers recycle each batch's output buffer and JSON decoder:
-// allocating them afresh for every batch made garbage collection a fifth of
-// the CPU of a long run.
+// outBufs and parsers recycle each batch's output buffer and JSON decoder
+// rather than leaving them to the garbage collector (≈ 8% faster with two
+// workers, measured with BenchmarkRunJSONL).
 var (
 	outBufs sync.Pool // *[]byte
 	parsers sync.Pool // *objParser
