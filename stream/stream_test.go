@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -702,5 +703,26 @@ func BenchmarkBroker(b *testing.B) {
 	publish(b, nc, top, in)
 	for w.Stats().Classified < int64(b.N) {
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// A worker stopped while it is still starting stops cleanly.
+func TestWorkerStoppedWhileStarting(t *testing.T) {
+	s := startServer(t)
+	nc := connect(t, s)
+	top := topology(t)
+	for range 20 {
+		w, err := NewWorker(nc, top, &fakeClassifier{id: "m"}, WorkerOptions{Log: quiet()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- w.Run(ctx) }()
+		time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond)
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("stopped during start-up: %v", err)
+		}
 	}
 }

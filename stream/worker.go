@@ -148,12 +148,19 @@ func (w *Worker) Stats() WorkerStats {
 func (w *Worker) Run(ctx context.Context) error {
 	setup, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := Setup(setup, w.js, w.t, w.opt.Settings); err != nil {
+	// Asked to stop while still starting: a clean stop, not a failure.
+	started := func(err error) error {
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			return nil
+		}
 		return err
+	}
+	if err := Setup(setup, w.js, w.t, w.opt.Settings); err != nil {
+		return started(err)
 	}
 	expected, err := claimModel(setup, w.js, w.t, w.opt.Settings, w.c.ID())
 	if err != nil {
-		return err
+		return started(err)
 	}
 	if expected != w.c.ID() {
 		if !w.opt.AllowModelMismatch {
@@ -163,10 +170,10 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	cons, err := w.consumer(setup)
 	if err != nil {
-		return err
+		return started(err)
 	}
 	if w.docs, err = w.js.Stream(setup, w.t.DocsStream); err != nil {
-		return fmt.Errorf("stream %s: %w", w.t.DocsStream, err)
+		return started(fmt.Errorf("stream %s: %w", w.t.DocsStream, err))
 	}
 	cfg := cons.CachedInfo().Config
 	w.maxDeliver = cfg.MaxDeliver
