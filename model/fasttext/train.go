@@ -245,28 +245,15 @@ func buildDictionary(c Corpus, opt *Options, loss int32) (*Model, int64, error) 
 	eos := []byte(EOS)
 	err := c.Scan(func(line []byte) error {
 		hashes = hashes[:0]
-		i, n := 0, len(line)
-		for i < n {
-			for i < n && sepTable[line[i]] {
-				i++
-			}
-			if i == n {
-				break
-			}
-			j := i + 1
-			for j < n && !sepTable[line[j]] {
-				j++
-			}
-			tok := line[i:j]
-			i = j
+		Tokens(line, func(tok []byte, _, _ int) {
 			ntokens++
 			if isLabel(tok) {
 				count(labelIdx, &labels, tok)
-				continue
+				return
 			}
 			count(wordIdx, &words, tok)
 			hashes = append(hashes, int32(Hash(tok)))
-		}
+		})
 		ntokens++
 		count(wordIdx, &words, eos)
 		hashes = append(hashes, int32(Hash(eos)))
@@ -660,30 +647,15 @@ func (w *trainer) line(line []byte, lr float32) int64 {
 	s.beginLine()
 	w.labels = w.labels[:0]
 	ntok := int64(1)
-	i, n := 0, len(line)
-	for i < n {
-		for i < n && sepTable[line[i]] {
-			i++
-		}
-		if i == n {
-			break
-		}
-		j := i + 1
-		for j < n && !sepTable[line[j]] {
-			j++
-		}
-		tok := line[i:j]
+	Tokens(line, func(tok []byte, i, j int) {
 		ntok++
-		if isLabel(tok) {
-			if id := m.dict.find(tok, Hash(tok)); id >= m.dict.nwords {
-				w.labels = append(w.labels, id-m.dict.nwords)
-			}
-		} else {
+		if !isLabel(tok) {
 			m.addToken(s, tok, i, j, nil)
+		} else if id := m.dict.find(tok, Hash(tok)); id >= m.dict.nwords {
+			w.labels = append(w.labels, id-m.dict.nwords)
 		}
-		i = j
-	}
-	m.endLine(s, true, n, nil)
+	})
+	m.endLine(s, true, len(line), nil)
 	if len(w.labels) == 0 || len(s.rows) == 0 {
 		return ntok
 	}
