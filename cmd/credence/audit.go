@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
@@ -15,7 +14,6 @@ import (
 
 	"github.com/credence-news/credence/audit"
 	"github.com/credence-news/credence/corpus"
-	"github.com/credence-news/credence/feature"
 	"github.com/credence-news/credence/internal/atomicfile"
 	"github.com/credence-news/credence/model"
 	"github.com/credence-news/credence/normalize"
@@ -62,22 +60,12 @@ second as the body for the empty-title/empty-body signals; --title/--body name t
   credence audit --data Fake.csv=fake --data True.csv=real --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, err := normalize.Lookup(profile); err != nil {
-				return usageError{err}
-			}
-			cfg := feature.DefaultConfig()
-			var err error
-			if cfg.MinN, cfg.MaxN, err = parseRange(ngrams); err != nil {
-				return usagef("--ngrams: %v", err)
+			cfg, C, err := linearFlags(profile, ngrams, cStr)
+			if err != nil {
+				return err
 			}
 			if err := cfg.Validate(); err != nil {
 				return usageError{err}
-			}
-			var C float64
-			if cStr != "auto" {
-				if C, err = strconv.ParseFloat(cStr, 64); err != nil || C <= 0 {
-					return usagef("--C must be auto or a number > 0, not %q", cStr)
-				}
 			}
 			if testFrac < 0 || testFrac >= 1 {
 				return usagef("--test-frac must be in (0, 1)")

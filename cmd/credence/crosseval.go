@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 
 	"github.com/credence-news/credence/audit"
 	"github.com/credence-news/credence/eval"
-	"github.com/credence-news/credence/feature"
 	"github.com/credence-news/credence/model"
 	"github.com/credence-news/credence/normalize"
 )
@@ -66,19 +64,9 @@ All corpora must end up with the same labels.`,
     --corpus fnn=fakenewsnetv1.csv.gz --corpus-text fnn=title,text --corpus-label fnn=label --group fnn=source`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, err := normalize.Lookup(profile); err != nil {
-				return usageError{err}
-			}
-			cfg := feature.DefaultConfig()
-			var err error
-			if cfg.MinN, cfg.MaxN, err = parseRange(ngrams); err != nil {
-				return usagef("--ngrams: %v", err)
-			}
-			var C float64
-			if cStr != "auto" {
-				if C, err = strconv.ParseFloat(cStr, 64); err != nil || C <= 0 {
-					return usagef("--C must be auto or a number > 0, not %q", cStr)
-				}
+			cfg, C, err := linearFlags(profile, ngrams, cStr)
+			if err != nil {
+				return err
 			}
 			if !(testFrac > 0 && testFrac < 1) {
 				return usagef("--test-frac must be in (0, 1)")

@@ -70,13 +70,9 @@ Held-out data (one of):
 				// folds in parallel, a third of the peak memory.
 				debug.SetGCPercent(25)
 			}
-			if _, err := normalize.Lookup(profile); err != nil {
-				return usageError{err}
-			}
-			cfg := feature.DefaultConfig()
-			var err error
-			if cfg.MinN, cfg.MaxN, err = parseRange(ngrams); err != nil {
-				return usagef("--ngrams: %v", err)
+			cfg, C, err := linearFlags(profile, ngrams, cStr)
+			if err != nil {
+				return err
 			}
 			if chars != "" && chars != "0" {
 				if cfg.CharMinN, cfg.CharMaxN, err = parseRange(chars); err != nil {
@@ -86,12 +82,6 @@ Held-out data (one of):
 			cfg.MinDF, cfg.MaxDF, cfg.MaxFeatures, cfg.Buckets = minDF, maxDF, maxFeatures, buckets
 			if err := cfg.Validate(); err != nil {
 				return usageError{err}
-			}
-			var C float64
-			if cStr != "auto" {
-				if C, err = strconv.ParseFloat(cStr, 64); err != nil || C <= 0 {
-					return usagef("--C must be auto or a number > 0, not %q", cStr)
-				}
 			}
 			ways := 0
 			for _, s := range []string{testRows, groupBy, timeCol} {
@@ -318,6 +308,26 @@ func parseBand(s string, labels []string) (*model.Band, error) {
 		return nil, fmt.Errorf("--uncertain-band needs a binary model with a class %q (classes: %v)", label, labels)
 	}
 	return &model.Band{Label: label, Low: a, High: b}, nil
+}
+
+// linearFlags checks the --profile, --ngrams and --C flags that train, audit
+// and crosseval share; C 0 means auto (cross-validated).
+func linearFlags(profile, ngrams, c string) (feature.Config, float64, error) {
+	if _, err := normalize.Lookup(profile); err != nil {
+		return feature.Config{}, 0, usageError{err}
+	}
+	cfg := feature.DefaultConfig()
+	var err error
+	if cfg.MinN, cfg.MaxN, err = parseRange(ngrams); err != nil {
+		return cfg, 0, usagef("--ngrams: %v", err)
+	}
+	var C float64
+	if c != "auto" {
+		if C, err = strconv.ParseFloat(c, 64); err != nil || C <= 0 {
+			return cfg, 0, usagef("--C must be auto or a number > 0, not %q", c)
+		}
+	}
+	return cfg, C, nil
 }
 
 func parseRange(s string) (int, int, error) {
