@@ -308,22 +308,32 @@ func Train(p *Prepared, s Settings) (*Result, error) {
 		m.Card.Options = map[string]any{"alpha": max(opt.Alpha, 1), "balanced": opt.Balanced}
 	}
 	res.Model = m
-	if len(test) > 0 {
-		t = time.Now()
-		progress(fmt.Sprintf("evaluating on %d held-out documents", len(test)))
-		docs := make([]corpus.Document, len(test))
-		texts := make([]string, len(test))
-		for i, j := range test {
-			docs[i], texts[i] = p.Docs[j], p.Texts[j]
-		}
-		res.HeldOut, err = EvaluateNormalized(m, docs, texts, "", s.Workers)
-		if err != nil {
-			return nil, err
-		}
-		timings["evaluate"] = time.Since(t)
-		m.Card.HeldOut = Summary(res.HeldOut)
+	if err := p.holdOut(res, test, s.Workers, progress); err != nil {
+		return nil, err
 	}
 	return res, nil
+}
+
+// holdOut measures res.Model on the held-out documents (if any) and puts
+// the figures on its card.
+func (p *Prepared) holdOut(res *Result, test []int, workers int, progress func(string)) error {
+	if len(test) == 0 {
+		return nil
+	}
+	t := time.Now()
+	progress(fmt.Sprintf("evaluating on %d held-out documents", len(test)))
+	docs := make([]corpus.Document, len(test))
+	texts := make([]string, len(test))
+	for i, j := range test {
+		docs[i], texts[i] = p.Docs[j], p.Texts[j]
+	}
+	var err error
+	if res.HeldOut, err = EvaluateNormalized(res.Model, docs, texts, "", workers); err != nil {
+		return err
+	}
+	res.Timings["evaluate"] = time.Since(t)
+	res.Model.Card.HeldOut = Summary(res.HeldOut)
+	return nil
 }
 
 // trainFastText fits the fastText-class model on the normalized training
@@ -358,19 +368,8 @@ func trainFastText(p *Prepared, s Settings, profile normalize.Profile, train, te
 			"threads": opt.Threads, "seed": opt.Seed},
 	}
 	res := &Result{Model: m, TrainRows: len(train), TestRows: len(test), Timings: timings}
-	if len(test) > 0 {
-		t = time.Now()
-		progress(fmt.Sprintf("evaluating on %d held-out documents", len(test)))
-		docs := make([]corpus.Document, len(test))
-		texts := make([]string, len(test))
-		for i, j := range test {
-			docs[i], texts[i] = p.Docs[j], p.Texts[j]
-		}
-		if res.HeldOut, err = EvaluateNormalized(m, docs, texts, "", s.Workers); err != nil {
-			return nil, err
-		}
-		timings["evaluate"] = time.Since(t)
-		m.Card.HeldOut = Summary(res.HeldOut)
+	if err := p.holdOut(res, test, s.Workers, progress); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
