@@ -25,6 +25,8 @@ func (plainProfile) Append(dst, text []byte) []byte {
 		pos = end
 		// An ASCII word of up to 8 bytes (most words): one 8-byte store,
 		// kept (counted) when it has 2+ characters, with no branch on that.
+		// nltkProfile.Append has the same store; shared as a function it
+		// is over Go's inlining budget and measured 4-7% slower in both.
 		if n := len(w); n <= 8 {
 			k := binary.LittleEndian.Uint64(w[:8]) & (^uint64(0) >> (64 - 8*n))
 			if k&swarHigh == 0 {
