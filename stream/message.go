@@ -199,16 +199,9 @@ func appendVerdict(dst []byte, id string, labels []string, probs []float64, best
 	dst = annotate.AppendJSONString(dst, labels[best])
 	dst = append(dst, `,"verdict":`...)
 	dst = annotate.AppendJSONString(dst, verdict)
-	dst = append(dst, `,"probabilities":{`...)
-	for i, l := range labels {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = annotate.AppendJSONString(dst, l)
-		dst = append(dst, ':')
-		dst = strconv.AppendFloat(dst, probs[i], 'g', 6, 64)
-	}
-	dst = append(dst, `},"model_id":`...)
+	dst = append(dst, `,"probabilities":`...)
+	dst = annotate.AppendProbabilities(dst, labels, probs)
+	dst = append(dst, `,"model_id":`...)
 	dst = annotate.AppendJSONString(dst, modelID)
 	if given != "" {
 		dst = append(dst, `,"given_label":`...)

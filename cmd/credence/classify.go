@@ -1,8 +1,6 @@
 package main
 
 import (
-	"strconv"
-
 	"github.com/spf13/cobra"
 
 	"github.com/credence-news/credence/internal/annotate"
@@ -51,15 +49,6 @@ func (c classifier) Annotate(text []byte) []annotate.Value {
 	labels := c.m.Labels()
 	probs := make([]float64, len(labels))
 	best := c.m.Probabilities(text, probs)
-	obj := []byte{'{'}
-	for i, l := range labels {
-		if i > 0 {
-			obj = append(obj, ',')
-		}
-		obj = annotate.AppendJSONString(obj, l)
-		obj = append(obj, ':')
-		obj = strconv.AppendFloat(obj, probs[i], 'g', 6, 64)
-	}
-	obj = append(obj, '}')
+	obj := annotate.AppendProbabilities(nil, labels, probs)
 	return []annotate.Value{annotate.StringValue([]byte(labels[best])), {JSON: obj, Text: obj}}
 }

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -556,6 +557,22 @@ func (o *object) appendWith(dst []byte, names []string, vals []Value) []byte {
 		}
 	}
 	return append(dst, '}', '\n')
+}
+
+// AppendProbabilities appends a JSON object of class probabilities,
+// {"label":p,...} in label order with 6 significant digits: the form
+// `credence classify` and the streaming workers both write.
+func AppendProbabilities(dst []byte, labels []string, probs []float64) []byte {
+	dst = append(dst, '{')
+	for i, l := range labels {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = AppendJSONString(dst, l)
+		dst = append(dst, ':')
+		dst = strconv.AppendFloat(dst, probs[i], 'g', 6, 64)
+	}
+	return append(dst, '}')
 }
 
 // AppendJSONString appends s as a JSON string. s must be valid UTF-8.
