@@ -213,18 +213,7 @@ func (m *Model) outputs(s *scratch) {
 		out[i] = m.out.dotRow(s.hidden, i)
 	}
 	if m.args.loss == lossSoftmax {
-		mx := out[0]
-		for _, v := range out {
-			mx = max(v, mx)
-		}
-		var z float32
-		for i, v := range out {
-			out[i] = float32(math.Exp(float64(v - mx)))
-			z += out[i]
-		}
-		for i := range out {
-			out[i] /= z
-		}
+		softmax(out)
 		return
 	}
 	for i, v := range out {
@@ -503,5 +492,22 @@ func (m *Model) PredictLines(r io.Reader, k int, threshold float64, fn func(pred
 			}
 			return nil
 		}
+	}
+}
+
+// softmax turns scores into probabilities in place, in fastText's order of
+// operations (Model::computeOutputSoftmax), for prediction and training.
+func softmax(out []float32) {
+	mx := out[0]
+	for _, v := range out {
+		mx = max(v, mx)
+	}
+	var z float32
+	for i, v := range out {
+		out[i] = float32(math.Exp(float64(v - mx)))
+		z += out[i]
+	}
+	for i := range out {
+		out[i] /= z
 	}
 }

@@ -689,18 +689,11 @@ func (w *trainer) update(lr float32) {
 	switch m.args.loss {
 	case lossSoftmax:
 		o := s.output
-		mx := float32(math.Inf(-1))
 		for i := range o {
 			o[i] = vec.Dot(out[i*dim:i*dim+dim], h)
-			mx = max(mx, o[i])
 		}
-		var z float32
-		for i, v := range o {
-			o[i] = float32(math.Exp(float64(v - mx)))
-			z += o[i]
-		}
+		softmax(o)
 		for i := range o {
-			o[i] /= z
 			label := float32(0)
 			if int32(i) == target {
 				label = 1
