@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -377,13 +378,8 @@ func cvScores(m map[float64]float64) map[string]float64 {
 }
 
 func formatCV(m map[float64]float64) string {
-	var cs []float64
-	for c := range m {
-		cs = append(cs, c)
-	}
-	sort.Float64s(cs)
 	var parts []string
-	for _, c := range cs {
+	for _, c := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, fmt.Sprintf("C=%g: %.3f", c, m[c]))
 	}
 	return strings.Join(parts, ", ")
