@@ -20,6 +20,7 @@ cd "$(dirname "$0")/.."
 shared=${CREDENCE_SHARED:-../shared}
 N=${N:-60000}             # documents per throughput run
 REPS=${REPS:-3}           # runs per configuration (median reported)
+BATCH=${BATCH:-64}        # documents per message (publish --batch; 1: a message per document)
 KILL_N=${KILL_N:-1000000} # documents in the kill run (0: no kill run)
 KILL_EVERY=${KILL_EVERY:-5}
 ACK_WAIT=${ACK_WAIT:-5s}  # kill run: how soon a killed worker's documents are redelivered
@@ -109,7 +110,7 @@ broker() { # MODE WORKERS CORES_PER_WORKER
 	rm -f "$work"/worker-*.log
 	start_server
 	if [ "$mode" = drain ]; then
-		/usr/bin/time -f '%U %S' -o "$work/pubtime" "$work/credence" publish --nats "$URL" --data "$work/docs.jsonl" --id id --log-level warn
+		/usr/bin/time -f '%U %S' -o "$work/pubtime" "$work/credence" publish --nats "$URL" --data "$work/docs.jsonl" --id id --batch "$BATCH" --log-level warn
 	fi
 	s0=$(cpu_s "$server")
 	for i in $(seq "$nw"); do
@@ -119,7 +120,7 @@ broker() { # MODE WORKERS CORES_PER_WORKER
 	[ "$mode" = e2e ] && wait_started $(for i in $(seq "$nw"); do echo "w$i"; done)
 	t0=$(now)
 	if [ "$mode" = e2e ]; then
-		/usr/bin/time -f '%U %S' -o "$work/pubtime" "$work/credence" publish --nats "$URL" --data "$work/docs.jsonl" --id id --log-level warn &
+		/usr/bin/time -f '%U %S' -o "$work/pubtime" "$work/credence" publish --nats "$URL" --data "$work/docs.jsonl" --id id --batch "$BATCH" --log-level warn &
 		pub=$!
 	fi
 	"$work/credence" collect --nats "$URL" --expect "$N" --timeout 900s --log-level warn >"$work/collected.jsonl"
@@ -150,7 +151,7 @@ avg_words=$(python3 -c 'import json,sys
 n=w=b=0
 for l in open(sys.argv[1]): d=json.loads(l); n+=1; w+=len(d["text"].split()); b+=len(d["text"].encode())
 print(f"{w/n:.0f} words, {b/n/1000:.1f} KB")' "$work/docs.jsonl")
-echo "Throughput: $N documents of $avg_words each (BuzzFeed-Webis text), median of $REPS runs; nats-server $("$work/nats-server" --version | awk '{print $NF}'), file storage, R1."
+echo "Throughput: $N documents of $avg_words each (BuzzFeed-Webis text), median of $REPS runs; \`publish --batch $BATCH\`; nats-server $("$work/nats-server" --version | awk '{print $NF}'), file storage, R1."
 echo
 
 declare -A res
@@ -226,7 +227,7 @@ wb=$wpid
 wait_started A B
 t0=$(now)
 (
-	"$work/credence" publish --nats "$URL" --data "$work/docs.jsonl" --id id --log-level warn
+	"$work/credence" publish --nats "$URL" --data "$work/docs.jsonl" --id id --batch "$BATCH" --log-level warn
 	"$work/credence" collect --nats "$URL" --wait --dead "$work/dead.jsonl" --out "$work/collected.jsonl" 2>"$work/collect.log"
 ) &
 driver=$!
@@ -273,8 +274,8 @@ print("| --- | --- |")
 print(f"| distinct document ids in the collected output | **{check['distinct_ids']:,}** of {n:,} (missing {check.get('missing', 0)}, unknown {check.get('unknown_ids', 0)}, repeated lines {check.get('duplicate_ids', 0)}) |")
 ok = check.get('label_mismatches', 0) + check.get('verdict_mismatches', 0) + check.get('probability_mismatches', 0)
 print(f"| verdicts equal to `credence classify` (label, verdict, probabilities) | **{check['distinct_ids'] - ok:,}** of {check['distinct_ids']:,} |")
-print(f"| deliveries / redeliveries (server's consumer counters) | {info.get('deliveries', 0):,} / {info.get('redeliveries', 0):,} |")
-print(f"| verdicts stored / duplicates dropped by `collect` | {info.get('verdicts_stored', 0):,} / {dropped} |")
+print(f"| messages delivered / redelivered (server's consumer counters; a message holds 1 to 4 × `--batch` documents) | {info.get('deliveries', 0):,} / {info.get('redeliveries', 0):,} |")
+print(f"| verdict messages stored / verdicts dropped as duplicates by `collect` | {info.get('verdicts_stored', 0):,} / {dropped} |")
 print(f"| dead letters | {dead} |")
 print(f"| nats-server peak RSS ({n:,} ids in the docs stream's 1 h duplicate window; backlog up to the whole corpus) | {hwm} MB |")
 PY

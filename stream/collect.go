@@ -154,41 +154,50 @@ func Collect(ctx context.Context, nc *nats.Conn, t Topology, w io.Writer, opt Co
 		if meta, err := msg.Metadata(); err == nil {
 			readSeq = meta.Sequence.Stream
 		}
-		st.Verdicts++
-		body := msg.Data()
-		id := msg.Headers().Get(nats.MsgIdHdr)
-		if id == "" {
-			var v struct {
-				ID string `json:"id"`
-			}
-			json.Unmarshal(body, &v)
-			id = v.ID
-		}
-		h := xxhash.Sum64(body)
-		if prev, ok := seen[id]; ok {
-			st.Duplicates++
-			if prev != h {
-				st.Conflicts++
-				if st.Conflicts == 1 {
-					opt.Log.Warn("a document has verdicts that differ (another model?)", "id", id, "keeping", opt.Keep)
+		var werr error
+		take := func(id string, body []byte) {
+			st.Verdicts++
+			if id == "" {
+				var v struct {
+					ID string `json:"id"`
 				}
+				json.Unmarshal(body, &v)
+				id = v.ID
 			}
+			h := xxhash.Sum64(body)
+			if prev, ok := seen[id]; ok {
+				st.Duplicates++
+				if prev != h {
+					st.Conflicts++
+					if st.Conflicts == 1 {
+						opt.Log.Warn("a document has verdicts that differ (another model?)", "id", id, "keeping", opt.Keep)
+					}
+				}
+				if lastBodies != nil {
+					seen[id] = h
+					lastBodies[id] = append([]byte(nil), body...)
+				}
+				return
+			}
+			seen[id] = h
 			if lastBodies != nil {
-				seen[id] = h
 				lastBodies[id] = append([]byte(nil), body...)
+				order = append(order, id)
+				return
 			}
-			continue
+			if werr == nil {
+				werr = out.write(body)
+				st.Distinct++
+			}
 		}
-		seen[id] = h
-		if lastBodies != nil {
-			lastBodies[id] = append([]byte(nil), body...)
-			order = append(order, id)
-			continue
+		if msg.Headers().Get(HeaderBatch) != "" {
+			eachLine(msg.Data(), func(_ int, line []byte) { take("", line) })
+		} else {
+			take(msg.Headers().Get(nats.MsgIdHdr), msg.Data())
 		}
-		if err := out.write(body); err != nil {
-			return st, err
+		if werr != nil {
+			return st, werr
 		}
-		st.Distinct++
 	}
 	for _, id := range order {
 		if err := out.write(lastBodies[id]); err != nil {
@@ -226,7 +235,8 @@ func queuedDocs(ctx context.Context, js jetstream.JetStream, t Topology) (uint64
 
 // DeadLetter is one line of collect's dead-letter output.
 type DeadLetter struct {
-	Seq        uint64 `json:"seq"` // the document's sequence in the docs stream
+	Seq        uint64 `json:"seq"`                   // the document's sequence in the docs stream
+	Index      *int   `json:"batch_index,omitempty"` // its line in a batch message
 	ID         string `json:"id,omitempty"`
 	Reason     string `json:"reason"`
 	Deliveries int    `json:"deliveries"`
@@ -269,8 +279,12 @@ func collectDead(ctx context.Context, js jetstream.JetStream, t Topology, w io.W
 		h := msg.Headers()
 		seq, _ := strconv.ParseUint(h.Get(HeaderStreamSeq), 10, 64)
 		deliveries, _ := strconv.Atoi(h.Get(HeaderDeliveries))
+		var index *int
+		if v, err := strconv.Atoi(h.Get(HeaderBatchIndex)); err == nil {
+			index = &v
+		}
 		data, _ := normalize.ValidUTF8(msg.Data())
-		d := DeadLetter{Seq: seq, ID: h.Get(HeaderID), Reason: h.Get(HeaderReason), Deliveries: deliveries,
+		d := DeadLetter{Seq: seq, Index: index, ID: h.Get(HeaderID), Reason: h.Get(HeaderReason), Deliveries: deliveries,
 			Worker: h.Get(HeaderWorker), Truncated: h.Get(HeaderTruncated) == "true", Bytes: len(msg.Data()), Data: string(data)}
 		line, err := json.Marshal(d)
 		if err != nil {

@@ -70,6 +70,11 @@ func Connect(o ConnOptions) (*nats.Conn, error) {
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("reconnected to NATS", "server", nc.ConnectedUrlRedacted()) }),
 		nats.ErrorHandler(func(nc *nats.Conn, sub *nats.Subscription, err error) {
+			if sub != nil {
+				msgs, bytes, _ := sub.PendingLimits()
+				log.Warn("NATS error", "err", err, "subject", sub.Subject, "pending_limit_msgs", msgs, "pending_limit_bytes", bytes)
+				return
+			}
 			log.Warn("NATS error", "err", err)
 		}),
 	}

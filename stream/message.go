@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/nats-io/nats.go"
 
 	"github.com/credence-news/credence/internal/annotate"
 	"github.com/credence-news/credence/normalize"
@@ -23,6 +24,9 @@ import (
 // carried through to the verdict as "given_label") is optional, other
 // members are ignored, and "id" may be a JSON number. A message without an
 // "id" member takes its id from the Nats-Msg-Id header.
+//
+// A message with the HeaderBatch header carries several documents, one
+// such object per line (JSONL); each must have its "id" member.
 type Doc struct {
 	ID    string
 	Text  string
@@ -40,6 +44,45 @@ func AppendDoc(dst []byte, d Doc) []byte {
 		dst = annotate.AppendJSONString(dst, d.Label)
 	}
 	return append(dst, '}')
+}
+
+// HeaderBatch marks a message carrying several documents (on the docs
+// stream) or verdicts (on the results stream), one JSON object per line;
+// its value is how many. Batching is what makes the broker cheap: its cost
+// is mostly per message, not per byte (docs/STREAMING.md).
+const HeaderBatch = "Credence-Batch"
+
+// batchSize is how many documents a message says it carries: the
+// HeaderBatch value, 1 without one.
+func batchSize(h nats.Header) int {
+	v := h.Get(HeaderBatch)
+	if v == "" {
+		return 1
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
+}
+
+// eachLine calls fn with each non-empty line of a batch body.
+func eachLine(body []byte, fn func(i int, line []byte)) {
+	i := 0
+	for len(body) > 0 {
+		line := body
+		if j := bytes.IndexByte(body, '\n'); j >= 0 {
+			line, body = body[:j], body[j+1:]
+		} else {
+			body = nil
+		}
+		line = bytes.TrimSuffix(line, []byte{'\r'})
+		if len(line) == 0 {
+			continue
+		}
+		fn(i, line)
+		i++
+	}
 }
 
 // Poison reasons: why a message can never be classified. They are the
@@ -226,10 +269,11 @@ func appendVerdict(dst []byte, id string, labels []string, probs []float64, best
 
 // Headers of dead letters.
 const (
-	HeaderReason     = "Credence-Reason"     // "<kind>: <detail>", kind one of the Reason constants
-	HeaderStreamSeq  = "Credence-Stream-Seq" // the document's sequence in the docs stream
-	HeaderDeliveries = "Credence-Deliveries" // how many times it had been delivered
-	HeaderID         = "Credence-Id"         // the document id, when known
-	HeaderWorker     = "Credence-Worker"     // the worker that gave up on it
-	HeaderTruncated  = "Credence-Truncated"  // "true" when the payload was cut to fit
+	HeaderReason     = "Credence-Reason"      // "<kind>: <detail>", kind one of the Reason constants
+	HeaderStreamSeq  = "Credence-Stream-Seq"  // the document's sequence in the docs stream
+	HeaderDeliveries = "Credence-Deliveries"  // how many times it had been delivered
+	HeaderID         = "Credence-Id"          // the document id, when known
+	HeaderWorker     = "Credence-Worker"      // the worker that gave up on it
+	HeaderTruncated  = "Credence-Truncated"   // "true" when the payload was cut to fit
+	HeaderBatchIndex = "Credence-Batch-Index" // the document's line in a batch message, from 0
 )

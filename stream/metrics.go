@@ -85,15 +85,15 @@ func (m *Metrics) deadLetter(reason string) {
 	}
 }
 
-func (m *Metrics) redelivery() {
+func (m *Metrics) redelivery(n int) {
 	if m != nil {
-		m.redelivered.Inc()
+		m.redelivered.Add(float64(n))
 	}
 }
 
-func (m *Metrics) duplicate() {
-	if m != nil {
-		m.duplicates.Inc()
+func (m *Metrics) duplicate(n int) {
+	if m != nil && n > 0 {
+		m.duplicates.Add(float64(n))
 	}
 }
 

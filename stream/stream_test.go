@@ -110,7 +110,13 @@ func runWorker(t testing.TB, nc *nats.Conn, top Topology, c Classifier, opt Work
 
 func publish(t testing.TB, nc *nats.Conn, top Topology, docs []Doc) PublishStats {
 	t.Helper()
-	p, err := NewPublisher(nc, top, PublishOptions{Log: quiet()})
+	return publishWith(t, nc, top, docs, PublishOptions{})
+}
+
+func publishWith(t testing.TB, nc *nats.Conn, top Topology, docs []Doc, opt PublishOptions) PublishStats {
+	t.Helper()
+	opt.Log = quiet()
+	p, err := NewPublisher(nc, top, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,6 +193,13 @@ func docs(n, words int) []Doc {
 // TestEndToEnd publishes documents, classifies them with two workers and
 // the built-in model, and checks every verdict against the in-process one.
 func TestEndToEnd(t *testing.T) {
+	for _, batch := range []int{1, 16} {
+		t.Run(fmt.Sprintf("batch=%d", batch), func(t *testing.T) { testEndToEnd(t, batch) })
+	}
+}
+
+// testEndToEnd publishes batch documents per message on average.
+func testEndToEnd(t *testing.T, batch int) {
 	s := startServer(t)
 	nc := connect(t, s)
 	top := topology(t)
@@ -202,7 +215,7 @@ func TestEndToEnd(t *testing.T) {
 	w2, stop2 := runWorker(t, connect(t, s), top, c, WorkerOptions{Batch: 16, Explain: 3})
 
 	in := docs(400, 120)
-	pst := publish(t, nc, top, in)
+	pst := publishWith(t, nc, top, in, PublishOptions{Batch: batch})
 	if pst.Published != 400 || pst.Duplicates != 0 {
 		t.Fatalf("publish: %+v", pst)
 	}
@@ -247,13 +260,22 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// A re-run publishes nothing twice: the ids are in the duplicate window.
-	pst = publish(t, nc, top, in)
+	pst = publishWith(t, nc, top, in, PublishOptions{Batch: batch})
 	if pst.Published != 0 || pst.Duplicates != int64(len(in)) {
 		t.Fatalf("re-publish: %+v", pst)
 	}
 	js, _ := jetstream.New(nc)
 	if n, err := DocsStreamState(context.Background(), js, top); err != nil || n != 0 {
-		t.Fatalf("docs stream holds %d documents after a re-run (%v)", n, err)
+		t.Fatalf("docs stream holds %d messages after a re-run (%v)", n, err)
+	}
+	if batch > 1 {
+		// Batch boundaries depend on the ids alone: with a document added
+		// in the middle, only the batch around it is published again.
+		more := slices.Insert(slices.Clone(in), 200, Doc{ID: "added", Text: "a new article"})
+		pst = publishWith(t, nc, top, more, PublishOptions{Batch: batch})
+		if pst.Published < 1 || pst.Published > 4*int64(batch)+1 || pst.Published+pst.Duplicates != int64(len(more)) {
+			t.Errorf("re-publish with a document added: %+v", pst)
+		}
 	}
 
 	// CSV output.
@@ -371,6 +393,84 @@ func TestPoisonMessages(t *testing.T) {
 	}
 	if st := w.Stats(); st.DeadLettered != 5 || st.Retried != 0 || st.Classified != 6 {
 		t.Errorf("worker stats %+v", st)
+	}
+}
+
+// TestPoisonInBatch: the bad documents of a batch message are
+// dead-lettered one by one (with their line), the others classified, and
+// the message acknowledged.
+func TestPoisonInBatch(t *testing.T) {
+	s := startServer(t)
+	nc := connect(t, s)
+	top := topology(t)
+	setup(t, nc, top, Settings{})
+	w, _ := runWorker(t, nc, top, &fakeClassifier{id: "fake-1"}, WorkerOptions{MaxDocBytes: 2000, Batch: 4})
+	lines := []string{
+		`{"id":"g1","text":"good one"}`,
+		`{"id":"a","text":"unterminated`,
+		"{\"id\":\"b\",\"text\":\"caf\xe9\"}",
+		"",
+		`{"id":"c","text":"` + strings.Repeat("x", 3000) + `"}`,
+		`{"text":"no id in a batch"}`,
+		"{\"id\":\"g2\",\"text\":\"good two\"}\r",
+	}
+	js, _ := jetstream.New(nc)
+	msg := nats.NewMsg(top.DocsSubject)
+	msg.Data = []byte(strings.Join(lines, "\n"))
+	msg.Header.Set(HeaderBatch, "6")
+	msg.Header.Set(nats.MsgIdHdr, "batch-x")
+	if _, err := js.PublishMsg(context.Background(), msg); err != nil {
+		t.Fatal(err)
+	}
+	vs, dead := deadLetters(t, nc, top, CollectOptions{})
+	if len(vs) != 2 || !slices.ContainsFunc(vs, func(v Verdict) bool { return v.ID == "g1" }) || !slices.ContainsFunc(vs, func(v Verdict) bool { return v.ID == "g2" }) {
+		t.Fatalf("verdicts %+v, want g1 and g2", vs)
+	}
+	for _, want := range []struct {
+		kind  string
+		index int
+	}{{ReasonInvalidJSON, 1}, {ReasonInvalidUTF8, 2}, {ReasonOversized, 3}, {ReasonNoID, 4}} {
+		d := dead[want.kind]
+		if len(d) != 1 || d[0].Index == nil || *d[0].Index != want.index || d[0].Deliveries != 1 {
+			t.Errorf("%s: dead letters %+v, want one at line %d", want.kind, d, want.index)
+		}
+	}
+	if st := w.Stats(); st.DeadLettered != 4 || st.Retried != 0 || st.Classified != 2 {
+		t.Errorf("worker stats %+v", st)
+	}
+	if n, err := DocsStreamState(context.Background(), js, top); err != nil || n != 0 {
+		t.Errorf("docs stream holds %d messages (%v): the batch was not acknowledged", n, err)
+	}
+}
+
+// TestPublisherLinger: a partial batch is sent after the linger time,
+// without waiting for more documents or Close.
+func TestPublisherLinger(t *testing.T) {
+	s := startServer(t)
+	nc := connect(t, s)
+	top := topology(t)
+	js := setup(t, nc, top, Settings{})
+	p, err := NewPublisher(nc, top, PublishOptions{Batch: 1000, Linger: 10 * time.Millisecond, Log: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range docs(3, 5) {
+		if err := p.Publish(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if n, err := DocsStreamState(context.Background(), js, top); err == nil && n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the partial batch was never sent")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if st, err := p.Close(context.Background()); err != nil || st.Published != 3 {
+		t.Fatalf("close: %+v %v", st, err)
 	}
 }
 
@@ -624,7 +724,17 @@ func FuzzParseDoc(f *testing.F) {
 	f.Add([]byte(`{"text":"\ud800"}`), "")
 	f.Add([]byte(`{"text":"","label":"\udfff"}`), "\xff")
 	f.Add([]byte("{\"id\":1,\"text\":\"\xff\"}"), "")
+	f.Add([]byte("{\"id\":\"x\",\"text\":\"a\"}\n\n{\"id\":\"y\",\"text\":\"b\"}\r\n"), "")
 	f.Fuzz(func(t *testing.T, data []byte, hdr string) {
+		// As a batch message: every line parses or is poison on its own.
+		n := 0
+		eachLine(data, func(i int, line []byte) {
+			if i != n || len(line) == 0 || bytes.IndexByte(line, '\n') >= 0 {
+				t.Fatalf("line %d (%d so far): %q", i, n, line)
+			}
+			n++
+			parseDoc(line, "", 1<<16)
+		})
 		p, bad := parseDoc(data, hdr, 1<<16)
 		if bad != nil {
 			return
@@ -661,28 +771,32 @@ func TestConnOptions(t *testing.T) {
 // BenchmarkWorker measures a worker draining pre-published 600-word
 // documents through an embedded server (server and worker share the CPU).
 func BenchmarkWorker(b *testing.B) {
-	s := startServer(b)
-	nc := connect(b, s)
-	top := topology(b)
-	m, err := defaultmodel.Load()
-	if err != nil {
-		b.Fatal(err)
+	for _, batch := range []int{1, 64} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			s := startServer(b)
+			nc := connect(b, s)
+			top := topology(b)
+			m, err := defaultmodel.Load()
+			if err != nil {
+				b.Fatal(err)
+			}
+			setup(b, nc, top, Settings{})
+			in := docs(b.N, 600)
+			publishWith(b, nc, top, in, PublishOptions{Batch: batch})
+			var size int64
+			for _, d := range in {
+				size += int64(len(d.Text))
+			}
+			b.SetBytes(size / int64(b.N))
+			b.ResetTimer()
+			w, stop := runWorker(b, connect(b, s), top, ModelClassifier(m), WorkerOptions{})
+			for w.Stats().Classified < int64(b.N) {
+				time.Sleep(time.Millisecond)
+			}
+			b.StopTimer()
+			stop()
+		})
 	}
-	setup(b, nc, top, Settings{})
-	in := docs(b.N, 600)
-	publish(b, nc, top, in)
-	var size int64
-	for _, d := range in {
-		size += int64(len(d.Text))
-	}
-	b.SetBytes(size / int64(b.N))
-	b.ResetTimer()
-	w, stop := runWorker(b, connect(b, s), top, ModelClassifier(m), WorkerOptions{})
-	for w.Stats().Classified < int64(b.N) {
-		time.Sleep(time.Millisecond)
-	}
-	b.StopTimer()
-	stop()
 }
 
 // nullClassifier answers at once: BenchmarkBroker measures the broker's
@@ -701,17 +815,21 @@ func (nullClassifier) Explain([]byte, int) []Contribution { return nil }
 // worker that does not classify: the pipeline's own cost per document
 // (embedded server, publisher and worker share the CPU).
 func BenchmarkBroker(b *testing.B) {
-	s := startServer(b)
-	nc := connect(b, s)
-	top := topology(b)
-	setup(b, nc, top, Settings{})
-	in := docs(b.N, 600)
-	b.SetBytes(int64(len(in[0].Text)))
-	b.ResetTimer()
-	w, _ := runWorker(b, connect(b, s), top, nullClassifier{}, WorkerOptions{})
-	publish(b, nc, top, in)
-	for w.Stats().Classified < int64(b.N) {
-		time.Sleep(time.Millisecond)
+	for _, batch := range []int{1, 64} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			s := startServer(b)
+			nc := connect(b, s)
+			top := topology(b)
+			setup(b, nc, top, Settings{})
+			in := docs(b.N, 600)
+			b.SetBytes(int64(len(in[0].Text)))
+			b.ResetTimer()
+			w, _ := runWorker(b, connect(b, s), top, nullClassifier{}, WorkerOptions{})
+			publishWith(b, nc, top, in, PublishOptions{Batch: batch})
+			for w.Stats().Classified < int64(b.N) {
+				time.Sleep(time.Millisecond)
+			}
+		})
 	}
 }
 

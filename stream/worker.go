@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -278,15 +279,49 @@ func orDefault[T comparable](v, def T) T {
 	return v
 }
 
-// item is one document on its way through the pipeline.
+// item is one message (a document or a batch of them) on its way through
+// the pipeline.
 type item struct {
 	msg       jetstream.Msg
 	seq       uint64
 	delivered uint64
-	fut       jetstream.PubAckFuture // the verdict's or the dead letter's publication
-	dead      string                 // the dead-letter reason kind, when dead-lettered
-	retry     error                  // classification failed: redeliver
+	docs      int         // documents the fetcher counted for it
+	pubs      []published // its verdicts' and dead letters' publications
+	poison    bool        // the message as a whole is poison: terminate it
+	retry     error       // classification failed: redeliver
 	sent      time.Time
+}
+
+// published is one publication a message waits for before it is settled.
+type published struct {
+	fut      jetstream.PubAckFuture
+	verdicts int    // verdicts in it
+	dead     string // or the dead letter's reason kind
+}
+
+// inflight bounds the documents a worker holds unacknowledged. A batch
+// message is admitted whole, so the bound can be passed by one message.
+type inflight struct {
+	mu   sync.Mutex
+	cond sync.Cond
+	n    int
+}
+
+func (f *inflight) wait(max int) {
+	f.mu.Lock()
+	for f.n >= max {
+		f.cond.Wait()
+	}
+	f.mu.Unlock()
+}
+
+func (f *inflight) add(d int) {
+	f.mu.Lock()
+	f.n += d
+	f.mu.Unlock()
+	if d < 0 {
+		f.cond.Signal()
+	}
 }
 
 func (w *Worker) pipeline(ctx context.Context, cons jetstream.Consumer) error {
@@ -298,22 +333,24 @@ func (w *Worker) pipeline(ctx context.Context, cons jetstream.Consumer) error {
 	stopDrain := context.AfterFunc(ctx, it.Drain)
 	defer stopDrain()
 
-	sem := make(chan struct{}, w.opt.MaxInflight-prefetch)
-	batches := make(chan []jetstream.Msg, w.opt.Concurrency)
-	acks := make(chan *item, cap(sem))
+	var held inflight
+	held.cond.L = &held.mu
+	batches := make(chan []*item, w.opt.Concurrency)
+	acks := make(chan *item, w.opt.MaxInflight)
 	var fetchErr error
 
-	go func() { // fetcher: fill batches, at most cap(sem) documents out
+	go func() { // fetcher: fill batches of about Batch documents, at most MaxInflight out
 		defer close(batches)
-		var batch []jetstream.Msg
+		var batch []*item
+		docs := 0
 		flush := func() {
 			if len(batch) > 0 {
 				batches <- batch
-				batch = nil
+				batch, docs = nil, 0
 			}
 		}
 		for {
-			sem <- struct{}{}
+			held.wait(w.opt.MaxInflight - prefetch)
 			var msg jetstream.Msg
 			var err error
 			if len(batch) == 0 {
@@ -322,7 +359,6 @@ func (w *Worker) pipeline(ctx context.Context, cons jetstream.Consumer) error {
 				msg, err = it.Next(jetstream.NextMaxWait(w.opt.Linger))
 			}
 			if err != nil {
-				<-sem
 				if errors.Is(err, nats.ErrTimeout) {
 					flush()
 					continue
@@ -333,9 +369,11 @@ func (w *Worker) pipeline(ctx context.Context, cons jetstream.Consumer) error {
 				}
 				return
 			}
-			w.m.addInflight(1)
-			batch = append(batch, msg)
-			if len(batch) >= w.opt.Batch {
+			n := batchSize(msg.Headers())
+			held.add(n)
+			w.m.addInflight(n)
+			batch = append(batch, &item{msg: msg, docs: n})
+			if docs += n; docs >= w.opt.Batch {
 				flush()
 			}
 		}
@@ -347,10 +385,13 @@ func (w *Worker) pipeline(ctx context.Context, cons jetstream.Consumer) error {
 			probs := make([]float64, len(w.c.Labels()))
 			for batch := range batches {
 				start := time.Now()
-				for _, msg := range batch {
-					acks <- w.handle(msg, probs)
+				docs := 0
+				for _, it := range batch {
+					w.handle(it, probs)
+					docs += it.docs
+					acks <- it
 				}
-				w.m.batch(len(batch), time.Since(start).Seconds())
+				w.m.batch(docs, time.Since(start).Seconds())
 			}
 		})
 	}
@@ -360,12 +401,12 @@ func (w *Worker) pipeline(ctx context.Context, cons jetstream.Consumer) error {
 	}()
 
 	done := make(chan struct{})
-	go func() { // acknowledger: settle each document once its publication is acknowledged
+	go func() { // acknowledger: settle each message once its publications are acknowledged
 		defer close(done)
 		for it := range acks {
 			w.settle(it)
-			w.m.addInflight(-1)
-			<-sem
+			w.m.addInflight(-it.docs)
+			held.add(-it.docs)
 		}
 	}()
 
@@ -382,44 +423,131 @@ func (w *Worker) pipeline(ctx context.Context, cons jetstream.Consumer) error {
 	return fetchErr
 }
 
-// handle classifies one document and publishes its verdict (or dead letter).
-func (w *Worker) handle(msg jetstream.Msg, probs []float64) *item {
-	it := &item{msg: msg}
+// deadDoc is a document of a message that goes to the dead-letter stream.
+type deadDoc struct {
+	index        int // line in a batch message, -1 for a single-document message
+	data         []byte
+	id           string
+	kind, detail string
+}
+
+// handle classifies the documents of one message and publishes their
+// verdicts and dead letters. Nothing is published when a document must be
+// retried: the whole message is redelivered.
+func (w *Worker) handle(it *item, probs []float64) {
+	msg := it.msg
 	meta, err := msg.Metadata()
 	if err == nil {
 		it.seq, it.delivered = meta.Sequence.Stream, meta.NumDelivered
 	}
 	if it.delivered > 1 {
-		w.redelivered.Add(1)
-		w.m.redelivery()
+		w.redelivered.Add(int64(it.docs))
+		w.m.redelivery(it.docs)
 	}
-	p, bad := parseDoc(msg.Data(), msg.Headers().Get(nats.MsgIdHdr), w.opt.MaxDocBytes)
-	if bad != nil {
-		it.dead = bad.kind
-		it.fut, it.retry = w.publishDead(msg.Data(), msg.Headers().Get(nats.MsgIdHdr), it.seq, it.delivered, meta, bad.kind, bad.detail)
-		return it
-	}
-	body, err := w.classify(p, probs)
-	if err != nil {
-		if w.maxDeliver > 0 && it.delivered >= uint64(w.maxDeliver) {
-			it.dead = ReasonFailed
-			it.fut, it.retry = w.publishDead(msg.Data(), p.id, it.seq, it.delivered, meta, ReasonFailed,
-				fmt.Sprintf("classification failed on all %d deliveries: %v", it.delivered, err))
-			return it
+	h := msg.Headers()
+	lastTry := w.maxDeliver > 0 && it.delivered >= uint64(w.maxDeliver)
+	var verdicts []byte
+	nv := 0
+	lastID := ""
+	var dead []deadDoc
+	one := func(index int, data []byte, headerID string) error {
+		p, bad := parseDoc(data, headerID, w.opt.MaxDocBytes)
+		if bad != nil {
+			dead = append(dead, deadDoc{index, data, headerID, bad.kind, bad.detail})
+			return nil
 		}
-		it.retry = err
-		return it
+		n := len(verdicts)
+		if nv > 0 {
+			verdicts = append(verdicts, '\n')
+		}
+		var err error
+		if verdicts, err = w.classify(verdicts, p, probs); err != nil {
+			verdicts = verdicts[:n]
+			if !lastTry {
+				return err
+			}
+			dead = append(dead, deadDoc{index, data, p.id, ReasonFailed,
+				fmt.Sprintf("classification failed on all %d deliveries: %v", it.delivered, err)})
+			return nil
+		}
+		nv++
+		lastID = p.id
+		return nil
 	}
-	out := nats.NewMsg(w.t.ResultsSubject)
-	out.Data = body
-	out.Header.Set(nats.MsgIdHdr, p.id)
+	batchID := ""
+	if h.Get(HeaderBatch) == "" {
+		it.retry = one(-1, msg.Data(), h.Get(nats.MsgIdHdr))
+		it.poison = len(dead) == 1 && dead[0].kind != ReasonFailed
+	} else {
+		if batchID = h.Get(nats.MsgIdHdr); batchID == "" {
+			batchID = fmt.Sprintf("%s-%d", w.t.DocsStream, it.seq)
+		}
+		eachLine(msg.Data(), func(i int, line []byte) {
+			if it.retry == nil {
+				it.retry = one(i, line, "")
+			}
+		})
+	}
+	if it.retry != nil {
+		return
+	}
+	for _, d := range dead {
+		fut, err := w.publishDead(d, it.seq, it.delivered, meta)
+		if err != nil {
+			it.retry = err
+			return
+		}
+		it.pubs = append(it.pubs, published{fut: fut, dead: d.kind})
+	}
+	if nv == 0 {
+		return
+	}
 	it.sent = time.Now()
-	it.fut, it.retry = w.js.PublishMsgAsync(out, jetstream.WithExpectStream(w.t.ResultsStream))
-	return it
+	if batchID == "" {
+		out := nats.NewMsg(w.t.ResultsSubject)
+		out.Data = verdicts
+		out.Header.Set(nats.MsgIdHdr, lastID)
+		w.publishVerdicts(it, out, 1)
+		return
+	}
+	// One results message per batch, split if it would pass max_payload.
+	limit := max(int(w.nc.MaxPayload())-8<<10, 1<<10)
+	part := 0
+	for len(verdicts) > 0 && it.retry == nil {
+		body := verdicts
+		if len(body) > limit {
+			if j := bytes.LastIndexByte(body[:limit], '\n'); j > 0 {
+				body = body[:j]
+			}
+		}
+		verdicts = bytes.TrimPrefix(verdicts[len(body):], []byte{'\n'})
+		n := bytes.Count(body, []byte{'\n'}) + 1
+		out := nats.NewMsg(w.t.ResultsSubject)
+		out.Data = body
+		out.Header.Set(HeaderBatch, strconv.Itoa(n))
+		id := batchID
+		if part > 0 {
+			id += "/" + strconv.Itoa(part)
+		}
+		out.Header.Set(nats.MsgIdHdr, id)
+		w.publishVerdicts(it, out, n)
+		part++
+	}
 }
 
-// classify runs the classifier, turning a panic into an error.
-func (w *Worker) classify(p parsed, probs []float64) (body []byte, err error) {
+// publishVerdicts publishes a message of n verdicts for it.
+func (w *Worker) publishVerdicts(it *item, out *nats.Msg, n int) {
+	fut, err := w.js.PublishMsgAsync(out, jetstream.WithExpectStream(w.t.ResultsStream))
+	if err != nil {
+		it.retry = err
+		return
+	}
+	it.pubs = append(it.pubs, published{fut: fut, verdicts: n})
+}
+
+// classify runs the classifier and appends the verdict to dst, turning a
+// panic into an error.
+func (w *Worker) classify(dst []byte, p parsed, probs []float64) (_ []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic: %v", r)
@@ -430,58 +558,77 @@ func (w *Worker) classify(p parsed, probs []float64) (body []byte, err error) {
 	if w.opt.Explain > 0 {
 		expl = w.c.Explain(p.text, w.opt.Explain)
 	}
-	return appendVerdict(make([]byte, 0, 160+len(p.id)+48*len(expl)), p.id, w.c.Labels(), probs, best, verdict, w.c.ID(), p.label, expl), nil
+	return appendVerdict(dst, p.id, w.c.Labels(), probs, best, verdict, w.c.ID(), p.label, expl), nil
 }
 
-// settle acknowledges a document whose verdict or dead letter is stored,
-// and asks for redelivery of one that failed.
+// settle acknowledges a message whose verdicts and dead letters are all
+// stored, and asks for redelivery of one that failed.
 func (w *Worker) settle(it *item) {
-	if it.retry == nil && it.fut != nil {
+	verdicts, dups := 0, 0
+	for _, p := range it.pubs {
+		if it.retry != nil {
+			break
+		}
 		select {
-		case ack := <-it.fut.Ok():
+		case ack := <-p.fut.Ok():
+			verdicts += p.verdicts
 			if ack.Duplicate {
-				w.duplicates.Add(1)
-				w.m.duplicate()
+				dups += p.verdicts
 			}
-			if it.dead != "" {
-				w.dead.Add(1)
-				w.m.deadLetter(it.dead)
-				w.m.outcome("dead_lettered", 1)
-				w.log.Warn("dead-lettered a document", "reason", it.dead, "stream_seq", it.seq, "deliveries", it.delivered)
-				if err := it.msg.TermWithReason("credence: " + it.dead); err != nil {
-					w.log.Warn("terminate", "stream_seq", it.seq, "err", err)
-				}
-				return
-			}
-			w.m.stored(time.Since(it.sent).Seconds())
-			if err := it.msg.Ack(); err != nil {
-				w.log.Warn("acknowledge", "stream_seq", it.seq, "err", err)
-			}
-			w.classified.Add(1)
-			w.m.outcome("classified", 1)
-			return
-		case err := <-it.fut.Err():
+		case err := <-p.fut.Err():
 			it.retry = fmt.Errorf("store: %w", err)
 		}
 	}
+	if it.retry == nil {
+		w.duplicates.Add(int64(dups))
+		w.m.duplicate(dups)
+		for _, p := range it.pubs {
+			if p.dead != "" {
+				w.dead.Add(1)
+				w.m.deadLetter(p.dead)
+				w.m.outcome("dead_lettered", 1)
+				w.log.Warn("dead-lettered a document", "reason", p.dead, "stream_seq", it.seq, "deliveries", it.delivered)
+			}
+		}
+		if it.poison {
+			if err := it.msg.TermWithReason("credence: " + it.pubs[0].dead); err != nil {
+				w.log.Warn("terminate", "stream_seq", it.seq, "err", err)
+			}
+			return
+		}
+		if verdicts > 0 {
+			w.m.stored(time.Since(it.sent).Seconds())
+		}
+		if err := it.msg.Ack(); err != nil {
+			w.log.Warn("acknowledge", "stream_seq", it.seq, "err", err)
+		}
+		w.classified.Add(int64(verdicts))
+		w.m.outcome("classified", verdicts)
+		return
+	}
 	delay := min(time.Duration(1<<min(it.delivered, 5))*time.Second/2, 15*time.Second)
-	w.log.Warn("document failed; asking for redelivery", "stream_seq", it.seq, "deliveries", it.delivered, "retry_in", delay, "err", it.retry)
-	w.retried.Add(1)
-	w.m.outcome("retried", 1)
+	w.log.Warn("document failed; asking for redelivery", "stream_seq", it.seq, "documents", it.docs, "deliveries", it.delivered, "retry_in", delay, "err", it.retry)
+	w.retried.Add(int64(it.docs))
+	w.m.outcome("retried", it.docs)
 	if err := it.msg.NakWithDelay(delay); err != nil {
 		w.log.Warn("negative acknowledgement", "stream_seq", it.seq, "err", err)
 	}
 }
 
-// publishDead publishes a dead letter: the original payload with the
-// reason in headers, de-duplicated by the document's stream sequence.
-func (w *Worker) publishDead(data []byte, id string, seq, delivered uint64, meta *jetstream.MsgMetadata, kind, detail string) (jetstream.PubAckFuture, error) {
-	out := w.deadMsg(data, id, seq, delivered, kind, detail)
+// publishDead publishes a dead letter: the document as received with the
+// reason in headers, de-duplicated by its stream sequence (and line).
+func (w *Worker) publishDead(d deadDoc, seq, delivered uint64, meta *jetstream.MsgMetadata) (jetstream.PubAckFuture, error) {
+	out := w.deadMsg(d.data, d.id, seq, delivered, d.kind, d.detail)
 	stamp := int64(0)
 	if meta != nil {
 		stamp = meta.Timestamp.UnixNano()
 	}
-	out.Header.Set(nats.MsgIdHdr, fmt.Sprintf("%s-%d-%d", w.t.DocsStream, seq, stamp))
+	id := fmt.Sprintf("%s-%d-%d", w.t.DocsStream, seq, stamp)
+	if d.index >= 0 {
+		id += "/" + strconv.Itoa(d.index)
+		out.Header.Set(HeaderBatchIndex, strconv.Itoa(d.index))
+	}
+	out.Header.Set(nats.MsgIdHdr, id)
 	return w.js.PublishMsgAsync(out, jetstream.WithExpectStream(w.t.DeadStream))
 }
 
@@ -583,6 +730,9 @@ func (w *Worker) deadLetterAdvisory(ctx context.Context, data []byte) error {
 	}
 	out := w.deadMsg(raw.Data, id, adv.StreamSeq, adv.Deliveries, ReasonMaxDeliveries,
 		fmt.Sprintf("not acknowledged after %d deliveries (workers died, stalled or could not store its verdict)", adv.Deliveries))
+	if n := raw.Header.Get(HeaderBatch); n != "" {
+		out.Header.Set(HeaderBatch, n) // the whole batch: no worker got through it
+	}
 	out.Header.Set(nats.MsgIdHdr, fmt.Sprintf("%s-%d-%d", w.t.DocsStream, adv.StreamSeq, raw.Time.UnixNano()))
 	if _, err := w.js.PublishMsg(ctx, out, jetstream.WithExpectStream(w.t.DeadStream)); err != nil {
 		return fmt.Errorf("dead-letter document %d: %w", adv.StreamSeq, err)
@@ -590,9 +740,12 @@ func (w *Worker) deadLetterAdvisory(ctx context.Context, data []byte) error {
 	if err := w.docs.DeleteMsg(ctx, adv.StreamSeq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
 		return fmt.Errorf("delete document %d: %w", adv.StreamSeq, err)
 	}
-	w.dead.Add(1)
-	w.m.deadLetter(ReasonMaxDeliveries)
-	w.m.outcome("dead_lettered", 1)
+	n := batchSize(raw.Header)
+	w.dead.Add(int64(n))
+	for range n {
+		w.m.deadLetter(ReasonMaxDeliveries)
+	}
+	w.m.outcome("dead_lettered", n)
 	w.log.Warn("dead-lettered a document no worker acknowledged", "reason", ReasonMaxDeliveries, "stream_seq", adv.StreamSeq, "deliveries", adv.Deliveries, "id", id)
 	return nil
 }

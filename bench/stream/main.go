@@ -223,8 +223,8 @@ func eachLine(path string, fn func([]byte) error) error {
 	}
 }
 
-// info prints a pipeline's state as JSON: documents queued and published,
-// deliveries (redeliveries = deliveries - documents), verdicts stored and
+// info prints a pipeline's state as JSON: messages queued and published,
+// deliveries (redeliveries = deliveries - messages), verdict messages stored and
 // the time between the first and the last verdict stored.
 func info(args []string) error {
 	fs := flag.NewFlagSet("info", flag.ExitOnError)

@@ -199,10 +199,7 @@ func TestStreamCLI(t *testing.T) {
 		t.Errorf("metrics:\n%s", body)
 	}
 
-	// A re-run publishes nothing: every id is in the duplicate window.
-	if _, err := cli(ctx, bytes.NewReader(in), "publish", "--nats", url, "--id", "id"); err != nil {
-		t.Fatal(err)
-	}
+	// A re-run publishes nothing: every batch is in the duplicate window.
 	nc, err := nats.Connect(url)
 	if err != nil {
 		t.Fatal(err)
@@ -211,9 +208,17 @@ func TestStreamCLI(t *testing.T) {
 	js, _ := jetstream.New(nc)
 	top, _ := stream.NewTopology(stream.DefaultPrefix)
 	rs, _ := js.Stream(ctx, top.ResultsStream)
+	stored := rs.CachedInfo().State.Msgs
+	if stored < 3 || stored > 100 {
+		t.Errorf("500 documents in %d results messages: want batches", stored)
+	}
+	if _, err := cli(ctx, bytes.NewReader(in), "publish", "--nats", url, "--id", "id"); err != nil {
+		t.Fatal(err)
+	}
+	rs, _ = js.Stream(ctx, top.ResultsStream)
 	ds, _ := js.Stream(ctx, top.DocsStream)
-	if rs.CachedInfo().State.Msgs != 500 || ds.CachedInfo().State.Msgs != 0 || ds.CachedInfo().Config.Duplicates != 2*time.Hour {
-		t.Errorf("after a re-run: %d verdicts stored, %d documents queued, window %v", rs.CachedInfo().State.Msgs, ds.CachedInfo().State.Msgs, ds.CachedInfo().Config.Duplicates)
+	if rs.CachedInfo().State.Msgs != stored || ds.CachedInfo().State.Msgs != 0 || ds.CachedInfo().Config.Duplicates != 2*time.Hour {
+		t.Errorf("after a re-run: %d results messages stored (was %d), %d messages queued, window %v", rs.CachedInfo().State.Msgs, stored, ds.CachedInfo().State.Msgs, ds.CachedInfo().Config.Duplicates)
 	}
 
 	// CSV, to a file.
@@ -321,7 +326,7 @@ func TestStreamWorkerKill(t *testing.T) {
 	const n = 12000
 	path, texts := streamCorpus(t, n, 150)
 	ctx := context.Background()
-	if _, err := cli(ctx, nil, "publish", "--nats", url, "--prefix", "kill", "--data", path, "--id", "id"); err != nil {
+	if _, err := cli(ctx, nil, "publish", "--nats", url, "--prefix", "kill", "--data", path, "--id", "id", "--batch", "16"); err != nil {
 		t.Fatal(err)
 	}
 	args := "worker --nats " + url + " --prefix kill --ack-wait 2s --batch 16 --concurrency 1 --log-format json"
@@ -335,11 +340,16 @@ func TestStreamWorkerKill(t *testing.T) {
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
 	top, _ := stream.NewTopology("kill")
+	ds, err := js.Stream(ctx, top.DocsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batches := ds.CachedInfo().State.Msgs // a results message per batch
 	deadline := time.Now().Add(30 * time.Second)
 	var pending int
 	for {
 		rs, err := js.Stream(ctx, top.ResultsStream)
-		if err == nil && rs.CachedInfo().State.Msgs >= n/6 {
+		if err == nil && rs.CachedInfo().State.Msgs >= batches/6 {
 			cons, err := js.Consumer(ctx, top.DocsStream, top.Consumer)
 			if err == nil {
 				pending = cons.CachedInfo().NumAckPending
@@ -355,7 +365,7 @@ func TestStreamWorkerKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.cmd.Wait()
-	t.Logf("killed worker A with %d documents unacknowledged over both workers", pending)
+	t.Logf("killed worker A with %d messages unacknowledged over both workers", pending)
 
 	out, err := cli(ctx, nil, "collect", "--nats", url, "--prefix", "kill", "--wait", "--timeout", "45s")
 	if err != nil {
@@ -380,6 +390,9 @@ func TestStreamWorkerKill(t *testing.T) {
 		t.Errorf("worker B: %+v (want redelivered documents)\n%s", stopped, b.stderr)
 	}
 	t.Logf("worker B classified %d documents, %d of them redelivered from A", stopped.Classified, stopped.Redelivered)
+	if strings.Contains(b.stderr.String(), "slow consumer") {
+		t.Errorf("worker B fell behind its subscription (messages dropped):\n%s", b.stderr)
+	}
 }
 
 // TestStreamShards: publish --shard I/K splits a corpus over K pipelines.
@@ -397,7 +410,7 @@ func TestStreamShards(t *testing.T) {
 	total := uint64(0)
 	for i := range 3 {
 		prefix := fmt.Sprintf("shard-%d", i)
-		if _, err := cli(ctx, nil, "publish", "--nats", url, "--prefix", prefix, "--shard", fmt.Sprintf("%d/3", i), "--data", path, "--id", "id"); err != nil {
+		if _, err := cli(ctx, nil, "publish", "--nats", url, "--prefix", prefix, "--shard", fmt.Sprintf("%d/3", i), "--data", path, "--id", "id", "--batch", "1"); err != nil {
 			t.Fatal(err)
 		}
 		top, _ := stream.NewTopology(prefix)
