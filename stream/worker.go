@@ -37,7 +37,9 @@ type WorkerOptions struct {
 	Concurrency int // batches classified at once (default GOMAXPROCS)
 	// MaxInflight bounds the documents this worker holds unacknowledged:
 	// prefetched, being classified, or waiting for their verdict to be
-	// stored (default 2 × Batch × (Concurrency + 1)).
+	// stored (default 2 × Batch × (Concurrency + 1)). The prefetch, a
+	// quarter of it, counts messages: with batch messages the bound grows
+	// by that many batches.
 	MaxInflight int
 	// Linger is how long to wait for more documents before classifying a
 	// partial batch (default 2ms).
