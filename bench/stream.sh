@@ -277,5 +277,5 @@ print(f"| verdicts equal to `credence classify` (label, verdict, probabilities) 
 print(f"| messages delivered / redelivered (server's consumer counters; a message holds 1 to 4 × `--batch` documents) | {info.get('deliveries', 0):,} / {info.get('redeliveries', 0):,} |")
 print(f"| verdict messages stored / verdicts dropped as duplicates by `collect` | {info.get('verdicts_stored', 0):,} / {dropped} |")
 print(f"| dead letters | {dead} |")
-print(f"| nats-server peak RSS ({n:,} ids in the docs stream's 1 h duplicate window; backlog up to the whole corpus) | {hwm} MB |")
+print(f"| nats-server peak RSS ({info.get('docs_published', 0):,} message ids in the docs stream's 1 h duplicate window; backlog up to the whole corpus) | {hwm} MB |")
 PY
