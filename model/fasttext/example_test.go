@@ -24,7 +24,7 @@ func ExampleTrain() {
 	fmt.Println(m.Predict("the keeper scored", 1, 0)[0].Label)
 	fmt.Println(m.Predict("the minister voted", 1, 0)[0].Label)
 	// Output:
-	// [sport politics]
+	// [politics sport]
 	// sport
 	// politics
 }

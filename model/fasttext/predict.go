@@ -222,50 +222,15 @@ func (m *Model) outputs(s *scratch) {
 }
 
 // Heap operations exactly as libstdc++'s push_heap, pop_heap and sort_heap
-// with fastText's comparator (a.score > b.score): a min-heap on the score.
-// Reproducing them reproduces fastText's order among equal probabilities.
-func pushHeap(h []scored) {
-	hole := len(h) - 1
-	v := h[hole]
-	siftUp(h, hole, 0, v)
-}
+// (compat.go) with fastText's comparator (a.score > b.score): a min-heap on
+// the score. Reproducing them reproduces fastText's order among equal
+// probabilities.
+func scoredLess(a, b scored) bool { return a.score > b.score }
 
-func siftUp(h []scored, hole, top int, v scored) {
-	parent := (hole - 1) / 2
-	for hole > top && h[parent].score > v.score {
-		h[hole] = h[parent]
-		hole = parent
-		parent = (hole - 1) / 2
-	}
-	h[hole] = v
-}
-
-func adjustHeap(h []scored, hole, n int, v scored) {
-	top, child := hole, hole
-	for child < (n-1)/2 {
-		child = 2 * (child + 1)
-		if h[child].score > h[child-1].score {
-			child--
-		}
-		h[hole] = h[child]
-		hole = child
-	}
-	if n&1 == 0 && child == (n-2)/2 {
-		child = 2 * (child + 1)
-		h[hole] = h[child-1]
-		hole = child - 1
-	}
-	siftUp(h, hole, top, v)
-}
+func pushHeap(h []scored) { siftUp(h, len(h)-1, 0, h[len(h)-1], scoredLess) }
 
 // popHeap moves the smallest element to the end.
-func popHeap(h []scored) {
-	if n := len(h); n > 1 {
-		v := h[n-1]
-		h[n-1] = h[0]
-		adjustHeap(h, 0, n-1, v)
-	}
-}
+func popHeap(h []scored) { cxxPopHeap(h, scoredLess) }
 
 func sortHeap(h []scored) {
 	for n := len(h); n > 1; n-- {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"runtime"
 	"slices"
@@ -30,7 +29,7 @@ type Options struct {
 	Bucket        int     // hash buckets for word and character n-grams (-bucket)
 	Loss          string  // "softmax", "hs" (hierarchical softmax) or "ova" (one-vs-all; fastText's "one-vs-all")
 	Threads       int     // goroutines updating the shared weights lock-free (hogwild; -thread)
-	Seed          uint64  // seeds the initial weights and label sampling (-seed)
+	Seed          uint64  // seeds the initial weights and label sampling (-seed; fastText's is an int32)
 	LRUpdateRate  int     // tokens a goroutine processes between updates of the shared progress (-lrUpdateRate)
 
 	// Progress, if set, is called about 5 times a second during training.
@@ -185,8 +184,13 @@ func Train(texts []string, labels []string, opt Options) (*Model, error) {
 // 2,000,000 × 100); a bucket unseen in training stands for a zero row at
 // prediction time.
 //
-// With Threads = 1 training is deterministic for a seed; with more, as in
-// fastText, the interleaving of updates makes runs differ slightly.
+// With Threads = 1 training is deterministic for a seed, and it makes the
+// model fastText 0.9.2 makes with -thread 1 and the same seed, bit for bit
+// (the n-gram rows fastText keeps aside): the same vocabulary order,
+// initial weights, learning-rate schedule, label draws and order of
+// floating-point operations (compat.go; TestTrainParityWithFastText). With
+// more threads, as in fastText, the interleaving of updates makes runs
+// differ slightly.
 func TrainCorpus(c Corpus, opt Options) (*Model, error) {
 	start := time.Now()
 	loss, err := opt.check()
@@ -218,15 +222,17 @@ func TrainCorpus(c Corpus, opt Options) (*Model, error) {
 type countEntry struct {
 	word  string
 	count int64
+	label bool
 }
 
 // buildDictionary reads the corpus once: it counts words and labels, notes
 // every n-gram bucket the data touches, and sets up the model's dictionary,
 // n-gram index and initial weights.
 func buildDictionary(c Corpus, opt *Options, loss int32) (*Model, int64, error) {
-	wordIdx := map[string]int32{}
-	labelIdx := map[string]int32{}
-	var words, labels []countEntry
+	// Words and labels in order of first appearance, as fastText's
+	// dictionary holds them before sorting.
+	idx := map[string]int32{}
+	var entries []countEntry
 	var ntokens, ndocs int64
 	var bitset []uint64
 	if opt.Bucket > 0 {
@@ -234,13 +240,13 @@ func buildDictionary(c Corpus, opt *Options, loss int32) (*Model, int64, error) 
 	}
 	bucket := uint64(opt.Bucket)
 	var hashes []int32
-	count := func(idx map[string]int32, list *[]countEntry, tok []byte) {
+	count := func(tok []byte, label bool) {
 		if i, ok := idx[string(tok)]; ok {
-			(*list)[i].count++
+			entries[i].count++
 			return
 		}
-		idx[string(tok)] = int32(len(*list))
-		*list = append(*list, countEntry{string(tok), 1})
+		idx[string(tok)] = int32(len(entries))
+		entries = append(entries, countEntry{string(tok), 1, label})
 	}
 	eos := []byte(EOS)
 	err := c.Scan(func(line []byte) error {
@@ -248,14 +254,14 @@ func buildDictionary(c Corpus, opt *Options, loss int32) (*Model, int64, error) 
 		Tokens(line, func(tok []byte, _, _ int) {
 			ntokens++
 			if isLabel(tok) {
-				count(labelIdx, &labels, tok)
+				count(tok, true)
 				return
 			}
-			count(wordIdx, &words, tok)
+			count(tok, false)
 			hashes = append(hashes, int32(Hash(tok)))
 		})
 		ntokens++
-		count(wordIdx, &words, eos)
+		count(eos, false)
 		hashes = append(hashes, int32(Hash(eos)))
 		if opt.WordNgrams > 1 {
 			wordNgramBuckets(hashes, opt.WordNgrams, bucket, func(b int32) { bitset[uint32(b)>>6] |= 1 << (uint32(b) & 63) })
@@ -265,6 +271,23 @@ func buildDictionary(c Corpus, opt *Options, loss int32) (*Model, int64, error) 
 	})
 	if err != nil {
 		return nil, 0, err
+	}
+	// fastText's Dictionary::threshold: sort (words before labels, by
+	// count), then drop the rare ones.
+	cxxSort(entries, func(a, b countEntry) bool {
+		if a.label != b.label {
+			return !a.label
+		}
+		return a.count > b.count
+	})
+	var words, labels []countEntry
+	for _, e := range entries {
+		switch {
+		case e.label && e.count >= int64(opt.MinCountLabel):
+			labels = append(labels, e)
+		case !e.label && e.count >= int64(opt.MinCount):
+			words = append(words, e)
+		}
 	}
 	if opt.MaxN > 0 {
 		var buf []byte
@@ -276,19 +299,6 @@ func buildDictionary(c Corpus, opt *Options, loss int32) (*Model, int64, error) 
 			charNgrams(buf, opt.MinN, opt.MaxN, uint32(opt.Bucket), func(b int32, _, _ int) { bitset[uint32(b)>>6] |= 1 << (uint32(b) & 63) })
 		}
 	}
-	byCount := func(a, b countEntry) int {
-		switch {
-		case a.count > b.count:
-			return -1
-		case a.count < b.count:
-			return 1
-		}
-		return 0
-	}
-	words = slices.DeleteFunc(words, func(e countEntry) bool { return e.count < int64(opt.MinCount) })
-	labels = slices.DeleteFunc(labels, func(e countEntry) bool { return e.count < int64(opt.MinCountLabel) })
-	slices.SortStableFunc(words, byCount)
-	slices.SortStableFunc(labels, byCount)
 	if len(labels) == 0 {
 		return nil, 0, errors.New("no labels in the training data")
 	}
@@ -319,11 +329,7 @@ func buildDictionary(c Corpus, opt *Options, loss int32) (*Model, int64, error) 
 		return nil, 0, fmt.Errorf("%d rows × dim %d is too large", rows, opt.Dim)
 	}
 	m.in = matrix{m: rows, n: opt.Dim, d: make([]float32, rows*opt.Dim)}
-	rng := rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15))
-	a := 1.0 / float64(opt.Dim)
-	for i := range m.in.d {
-		m.in.d[i] = float32((2*rng.Float64() - 1) * a)
-	}
+	m.initInput(m.ngrams.sparseBuckets(), opt.Threads, int32(opt.Seed))
 	m.out = matrix{m: len(labels), n: opt.Dim, d: make([]float32, len(labels)*opt.Dim)}
 	m.init()
 	return m, ndocs, nil
@@ -472,7 +478,10 @@ func (m *Model) sgd(c Corpus, opt *Options) error {
 	}
 	var mu sync.Mutex // used only under the race detector
 	step := func(w *trainer, line []byte) int64 {
-		lr := opt.LR * (1 - float64(tokenCount.Load())/total)
+		// fastText's schedule, with its float progress; it reads -lr as
+		// a float (std::stof).
+		progress := float32(tokenCount.Load()) / float32(budget)
+		lr := float64(float32(opt.LR)) * (1 - float64(progress))
 		if raceEnabled && nt > 1 {
 			mu.Lock()
 			defer mu.Unlock()
@@ -602,7 +611,7 @@ type trainer struct {
 	s      *scratch
 	grad   []float32
 	labels []int32
-	rng    *rand.Rand
+	rng    minstd // picks the target among a line's labels, as fastText's per-thread state
 	loss   float64
 	nex    int64
 	lossMu sync.Mutex
@@ -627,7 +636,7 @@ func (m *Model) newTrainer(opt *Options, id uint64) *trainer {
 		s:      s,
 		grad:   buf[3*pad+dim+nl : 3*pad+2*dim+nl],
 		labels: make([]int32, 0, 64),
-		rng:    rand.New(rand.NewPCG(opt.Seed, id+1)),
+		rng:    newMinstd(uint64(int64(id) + int64(int32(opt.Seed)))),
 	}
 }
 
@@ -663,7 +672,16 @@ func (w *trainer) line(line []byte, lr float32) int64 {
 	return ntok
 }
 
-func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
+// dotRow is a·b summed in order, as fastText's DenseMatrix::dotRow: its
+// rounding is part of the model training makes.
+func dotRow(a, b []float32) float32 {
+	b = b[:len(a)]
+	var d float32
+	for i, v := range a {
+		d += v * b[i]
+	}
+	return d
+}
 
 // update is one SGD step on the line in w.s (fastText's Model::update with
 // normalized gradient, as for supervised models).
@@ -682,15 +700,15 @@ func (w *trainer) update(lr float32) {
 	g := w.grad
 	clear(g)
 	var loss float64
-	target := w.labels[0]
-	if len(w.labels) > 1 {
-		target = w.labels[w.rng.IntN(len(w.labels))]
+	var target int32
+	if m.args.loss != lossOVA { // fastText draws even for a single label
+		target = w.labels[w.rng.intn(uint64(len(w.labels)))]
 	}
 	switch m.args.loss {
 	case lossSoftmax:
 		o := s.output
 		for i := range o {
-			o[i] = vec.Dot(out[i*dim:i*dim+dim], h)
+			o[i] = dotRow(out[i*dim:i*dim+dim], h)
 		}
 		softmax(o)
 		for i := range o {
@@ -707,7 +725,7 @@ func (w *trainer) update(lr float32) {
 	case lossOVA:
 		for i := range int(m.dict.nlabels) {
 			row := out[i*dim : i*dim+dim]
-			f := sigmoid(vec.Dot(row, h))
+			f := tableSigmoid(dotRow(row, h))
 			label := float32(0)
 			if slices.Contains(w.labels, int32(i)) {
 				label = 1
@@ -723,7 +741,7 @@ func (w *trainer) update(lr float32) {
 		t := m.tree
 		for k, node := range t.paths[target] {
 			row := out[int(node)*dim : int(node)*dim+dim]
-			f := sigmoid(vec.Dot(row, h))
+			f := tableSigmoid(dotRow(row, h))
 			label := float32(0)
 			if t.codes[target][k] {
 				label = 1
