@@ -185,12 +185,13 @@ func Train(texts []string, labels []string, opt Options) (*Model, error) {
 // prediction time.
 //
 // With Threads = 1 training is deterministic for a seed, and it makes the
-// model fastText 0.9.2 makes with -thread 1 and the same seed, bit for bit
-// (the n-gram rows fastText keeps aside): the same vocabulary order,
-// initial weights, learning-rate schedule, label draws and order of
-// floating-point operations (compat.go; TestTrainParityWithFastText). With
-// more threads, as in fastText, the interleaving of updates makes runs
-// differ slightly.
+// model fastText 0.9.2 makes with -thread 1 and the same seed, bit for bit:
+// the same vocabulary order, initial weights, learning-rate schedule, label
+// draws and order of floating-point operations (compat.go;
+// TestTrainParityWithFastText). The one difference is the n-gram rows
+// training never touched: fastText keeps their initial values, this model
+// does not store them (they read as zero). With more threads, as in
+// fastText, the interleaving of updates makes runs differ slightly.
 func TrainCorpus(c Corpus, opt Options) (*Model, error) {
 	start := time.Now()
 	loss, err := opt.check()
