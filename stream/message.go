@@ -53,7 +53,8 @@ func AppendDoc(dst []byte, d Doc) []byte {
 const HeaderBatch = "Credence-Batch"
 
 // batchSize is how many documents a message says it carries: the
-// HeaderBatch value, 1 without one.
+// HeaderBatch value (at most 65,536: it only sizes the worker's in-flight
+// accounting), 1 without one.
 func batchSize(h nats.Header) int {
 	v := h.Get(HeaderBatch)
 	if v == "" {
@@ -63,7 +64,7 @@ func batchSize(h nats.Header) int {
 	if err != nil || n < 1 {
 		return 1
 	}
-	return n
+	return min(n, 1<<16)
 }
 
 // eachLine calls fn with each non-empty line of a batch body.
