@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -255,5 +256,36 @@ func TestVerdictBand(t *testing.T) {
 	m.Card.Uncertainty = nil
 	if got := m.Verdict([]float64{0.51, 0.49}); got != "fake" {
 		t.Errorf("no band: %s", got)
+	}
+}
+
+// TestBinaryPass: the two-class data pass gives exactly what the general
+// one gives (same operations in the same order).
+func TestBinaryPass(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const nf, n = 50, 200
+	d := &Data{Labels: []string{"a", "b"}, NFeat: nf}
+	for range n {
+		var v feature.Vec
+		for f := range nf {
+			if rng.IntN(5) == 0 {
+				v.Idx = append(v.Idx, int32(f))
+				v.Val = append(v.Val, rng.Float32())
+			}
+		}
+		d.X = append(d.X, v)
+		d.Y = append(d.Y, rng.IntN(2))
+	}
+	w := make([]float64, 2*nf)
+	for i := range w {
+		w[i] = rng.NormFloat64()
+	}
+	b := []float64{0.3, -0.2}
+	cw := []float64{1, 1.7}
+	g1, g2 := make([]float64, 2*nf+2), make([]float64, 2*nf+2)
+	l1 := dataPass(d, [2]int{0, n}, 2, w, b, g1, g1[2*nf:], cw, 1.0/n)
+	l2 := binaryPass(d, [2]int{0, n}, w, b, g2, g2[2*nf:], cw, 1.0/n)
+	if l1 != l2 || !slices.Equal(g1, g2) {
+		t.Fatalf("loss %v vs %v; gradients equal: %v", l1, l2, slices.Equal(g1, g2))
 	}
 }

@@ -55,4 +55,20 @@ func benchTrain(b *testing.B, algo string) {
 }
 
 func BenchmarkTrainLogRegLIAR(b *testing.B) { benchTrain(b, "logreg") }
+
+// BenchmarkTrainLogRegLIAR2 is the binary task (true, mostly-true and
+// half-true against the rest), the two-class pass.
+func BenchmarkTrainLogRegLIAR2(b *testing.B) {
+	d := liarData(b)
+	real := map[string]bool{"true": true, "mostly-true": true, "half-true": true}
+	bin := &Data{Labels: []string{"fake", "real"}, NFeat: d.NFeat, X: d.X}
+	for _, y := range d.Y {
+		bin.Y = append(bin.Y, map[bool]int{false: 0, true: 1}[real[d.Labels[y]]])
+	}
+	for b.Loop() {
+		if _, err := Train(bin, TrainOptions{Algo: "logreg", C: 1, Balanced: true, Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
 func BenchmarkTrainSVMLIAR(b *testing.B)    { benchTrain(b, "svm") }
