@@ -71,4 +71,4 @@ func BenchmarkTrainLogRegLIAR2(b *testing.B) {
 		}
 	}
 }
-func BenchmarkTrainSVMLIAR(b *testing.B)    { benchTrain(b, "svm") }
+func BenchmarkTrainSVMLIAR(b *testing.B) { benchTrain(b, "svm") }
