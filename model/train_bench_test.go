@@ -55,6 +55,7 @@ func benchTrain(b *testing.B, algo string) {
 }
 
 func BenchmarkTrainLogRegLIAR(b *testing.B) { benchTrain(b, "logreg") }
+func BenchmarkTrainSVMLIAR(b *testing.B)    { benchTrain(b, "svm") }
 
 // BenchmarkTrainLogRegLIAR2 is the binary task (true, mostly-true and
 // half-true against the rest), the two-class pass.
@@ -71,4 +72,3 @@ func BenchmarkTrainLogRegLIAR2(b *testing.B) {
 		}
 	}
 }
-func BenchmarkTrainSVMLIAR(b *testing.B) { benchTrain(b, "svm") }
