@@ -259,11 +259,12 @@ func TestFastTextModels(t *testing.T) {
 	dir := t.TempDir()
 	m := filepath.Join(dir, "ft.model")
 	out, err := credence(t, nil, "train", "--algo", "fasttext", "--epoch", "20", "--lr", "0.5", "--word-ngrams", "2",
-		"--bucket", "100000", "--data", data, "--text", "text", "--label", "label", "--out", m, "--json")
+		"--bucket", "100000", "--data", data, "--text", "text", "--label", "label", "--out", m, "--json", "--workers", "1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, `"algo":"fasttext"`) || !strings.Contains(out, `"accuracy"`) {
+	// --workers sets fastText's threads (one: deterministic, fastText's model).
+	if !strings.Contains(out, `"algo":"fasttext"`) || !strings.Contains(out, `"accuracy"`) || !strings.Contains(out, `"threads":1`) {
 		t.Fatalf("train: %s", out)
 	}
 	out, err = credence(t, strings.NewReader("a shocking secret hoax"), "classify", "--model", m)

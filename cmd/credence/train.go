@@ -205,6 +205,7 @@ Held-out data (one of):
 	df.register(fl, true)
 	fl.StringVar(&algo, "algo", "logreg", "model: logreg (multinomial logistic regression), svm (linear SVM), nb (multinomial naive Bayes), fasttext (averaged embeddings)")
 	ft = fasttext.DefaultOptions()
+	ft.Threads = 0 // --workers decides
 	fl.IntVar(&ft.Dim, "dim", ft.Dim, "fasttext: embedding dimension")
 	fl.IntVar(&ft.Epoch, "epoch", ft.Epoch, "fasttext: passes over the data")
 	fl.Float64Var(&ft.LR, "lr", ft.LR, "fasttext: learning rate (decays linearly to 0)")
