@@ -261,13 +261,14 @@ from), and --id-by row uses FILE-NAME:ROW (stable while the file does not change
 the id): with --prefix credence-I, K pipelines share the work when one stream is not enough (see
 "Scaling out" in docs/STREAMING.md).
 
---batch N (default 64) sends about N documents per message: the broker's cost is mostly per
-message, so this makes it several times cheaper per document. Where a batch ends depends on the
-documents' ids alone, and its message id is a hash of them: a re-run publishes no duplicates, and
-one after documents were added or removed republishes only the batches around them. --batch 1
-sends one message per document with the document id as its message id.`,
+--batch N (default 1: a message per document) sends about N documents per message instead: the
+broker's cost is mostly per message, so --batch 64 makes it several times cheaper per document.
+Where a batch ends depends on the documents' ids alone, and its message id is a hash of them: a
+re-run with the same --batch publishes no duplicates, and one after documents were added or
+removed republishes only the batches around them.`,
 		Example: `  credence publish --data news.csv.gz --text title,text --id url --expect-model news.model
-  credence publish --id id < articles.jsonl            # JSONL on stdin, text in "text"`,
+  credence publish --id id < articles.jsonl            # JSONL on stdin, text in "text"
+  credence publish --data crawl.jsonl.gz --batch 64    # 64 documents per message: for throughput`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if idBy != "content" && idBy != "row" {
@@ -413,7 +414,7 @@ sends one message per document with the document id as its message id.`,
 	fl.StringVar(&idBy, "id-by", "content", "without --id: content (hash of the text) or row (FILE-NAME:ROW)")
 	fl.StringVar(&expectModel, "expect-model", "", `the model every worker must have: a model id, a model file or "builtin"`)
 	fl.IntVar(&maxPending, "max-pending", 4096, "publications awaiting the server's acknowledgement")
-	fl.IntVar(&batch, "batch", 64, "documents per message, on average (1: a message per document, its id as the message id)")
+	fl.IntVar(&batch, "batch", 1, "documents per message, on average (1: a message per document, its id as the message id; 64: for throughput)")
 	fl.StringVar(&shardFlag, "shard", "", "I/K: publish only the documents of shard I of K (by id)")
 	return cmd
 }
