@@ -443,6 +443,36 @@ func TestPoisonInBatch(t *testing.T) {
 	}
 }
 
+// TestBatchVerdictsSplit: a batch whose verdicts would pass the server's
+// max_payload (1 MB) gets them in several results messages.
+func TestBatchVerdictsSplit(t *testing.T) {
+	s := startServer(t)
+	nc := connect(t, s)
+	top := topology(t)
+	js := setup(t, nc, top, Settings{})
+	runWorker(t, nc, top, &fakeClassifier{id: "fake-1"}, WorkerOptions{})
+	const n = 12000 // ~110-byte verdicts: 1.3 MB
+	var body bytes.Buffer
+	for i := range n {
+		fmt.Fprintf(&body, "{\"id\":\"d%d\",\"text\":\"w%d\"}\n", i, i)
+	}
+	msg := nats.NewMsg(top.DocsSubject)
+	msg.Data = body.Bytes()
+	msg.Header.Set(HeaderBatch, strconv.Itoa(n))
+	msg.Header.Set(nats.MsgIdHdr, "big")
+	if _, err := js.PublishMsg(context.Background(), msg); err != nil {
+		t.Fatal(err)
+	}
+	vs, cst, _ := collect(t, nc, top, CollectOptions{Wait: true})
+	if len(vs) != n || cst.Distinct != n {
+		t.Fatalf("%d verdicts (%+v), want %d", len(vs), cst, n)
+	}
+	rs, err := js.Stream(context.Background(), top.ResultsStream)
+	if err != nil || rs.CachedInfo().State.Msgs != 2 {
+		t.Fatalf("results in %d messages (%v), want 2", rs.CachedInfo().State.Msgs, err)
+	}
+}
+
 // TestPublisherLinger: a partial batch is sent after the linger time,
 // without waiting for more documents or Close.
 func TestPublisherLinger(t *testing.T) {

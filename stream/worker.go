@@ -512,10 +512,15 @@ func (w *Worker) handle(it *item, probs []float64) {
 		w.publishVerdicts(it, out, 1)
 		return
 	}
-	// One results message per batch, split if it would pass max_payload.
+	w.publishBatch(it, batchID, verdicts)
+}
+
+// publishBatch publishes a batch's verdicts (JSONL) in one results message
+// with the batch's id, or in parts "ID/1", "ID/2"… if it would pass the
+// server's max_payload.
+func (w *Worker) publishBatch(it *item, batchID string, verdicts []byte) {
 	limit := max(int(w.nc.MaxPayload())-8<<10, 1<<10)
-	part := 0
-	for len(verdicts) > 0 && it.retry == nil {
+	for part := 0; len(verdicts) > 0 && it.retry == nil; part++ {
 		body := verdicts
 		if len(body) > limit {
 			if j := bytes.LastIndexByte(body[:limit], '\n'); j > 0 {
@@ -533,7 +538,6 @@ func (w *Worker) handle(it *item, probs []float64) {
 		}
 		out.Header.Set(nats.MsgIdHdr, id)
 		w.publishVerdicts(it, out, n)
-		part++
 	}
 }
 
