@@ -3,6 +3,7 @@ package stream
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -82,12 +83,13 @@ type Publisher struct {
 	closed  sync.Once
 	buf     []byte
 
-	mu    sync.Mutex // the batch being filled; the linger timer flushes it too
-	batch []byte
-	n     int
-	ids   hash.Hash
-	gen   int // bumped by every flush, so a stale linger timer does nothing
-	timer *time.Timer
+	mu     sync.Mutex // the batch being filled; the linger timer flushes it too
+	batch  []byte
+	n      int
+	ids    hash.Hash
+	lenBuf [binary.MaxVarintLen64]byte
+	gen    int // bumped by every flush, so a stale linger timer does nothing
+	timer  *time.Timer
 
 	published, duplicates, retried, badUTF8, bytes atomic.Int64
 }
@@ -162,8 +164,9 @@ func (p *Publisher) Publish(d Doc) error {
 		p.batch = append(p.batch, '\n')
 	}
 	p.batch = append(p.batch, p.buf...)
+	// Length-prefixed, so that no two lists of ids hash alike by accident.
+	p.ids.Write(binary.AppendUvarint(p.lenBuf[:0], uint64(len(d.ID))))
 	p.ids.Write([]byte(d.ID))
-	p.ids.Write([]byte{0})
 	p.n++
 	// Content-defined boundaries (the high half of the hash: Shard uses
 	// the low bits, and a shard's ids share them).
