@@ -309,6 +309,12 @@ type inflight struct {
 	n    int
 }
 
+func (f *inflight) below(max int) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.n < max
+}
+
 func (f *inflight) wait(max int) {
 	f.mu.Lock()
 	for f.n >= max {
@@ -352,7 +358,10 @@ func (w *Worker) pipeline(ctx context.Context, cons jetstream.Consumer) error {
 			}
 		}
 		for {
-			held.wait(w.opt.MaxInflight - prefetch)
+			if !held.below(w.opt.MaxInflight - prefetch) {
+				flush() // what is held must be able to finish
+				held.wait(w.opt.MaxInflight - prefetch)
+			}
 			var msg jetstream.Msg
 			var err error
 			if len(batch) == 0 {
