@@ -26,12 +26,16 @@
 // Train and TrainCorpus implement fastText's supervised training: SGD with
 // a learning rate decayed linearly to zero, the normalized gradient of
 // fastText's supervised mode, and Threads goroutines that update the shared
-// weights without locks (hogwild). Unlike fastText, which allocates all
+// weights without locks (hogwild). Training starts from fastText 0.9.2's own
+// vocabulary order and initial weights and does its arithmetic in its
+// order (compat.go), so with one thread it makes fastText's model bit for
+// bit. Unlike fastText, which allocates all
 // Bucket n-gram rows (800 MB at its default 2,000,000 × dim 100), only the
 // buckets that occur in the training data get a row, found through a
 // bitset with rank counts: a model is as large as its data. A bucket never
 // seen in training is a zero row at prediction time (it counts in the
-// average, like fastText's untrained random rows). Quantize adds fastText's
+// average, like fastText's untrained rows, which keep their initial values:
+// zero, or random in the first blocks of its matrix). Quantize adds fastText's
 // product quantization (and its norm-based cutoff) for a compact model.
 //
 // # Explanations
