@@ -673,6 +673,21 @@ func (w *trainer) line(line []byte, lr float32) int64 {
 	return ntok
 }
 
+// binaryLogistic is one logistic unit of the one-vs-all and hierarchical
+// softmax losses (fastText's BinaryLogisticLoss::binaryLogistic): it adds
+// the unit's gradient to g, updates its output row and returns its loss.
+func binaryLogistic(row, h, g []float32, lr float32, positive bool) float64 {
+	f := tableSigmoid(dotRow(row, h))
+	label, loss := float32(0), -math.Log(1-float64(f)+1e-5)
+	if positive {
+		label, loss = 1, -math.Log(float64(f)+1e-5)
+	}
+	alpha := lr * (label - f)
+	vec.Axpy(alpha, row, g)
+	vec.Axpy(alpha, h, row)
+	return loss
+}
+
 // dotRow is a·b summed in order, as fastText's DenseMatrix::dotRow: its
 // rounding is part of the model training makes.
 func dotRow(a, b []float32) float32 {
@@ -725,34 +740,12 @@ func (w *trainer) update(lr float32) {
 		loss = -math.Log(float64(o[target]) + 1e-5)
 	case lossOVA:
 		for i := range int(m.dict.nlabels) {
-			row := out[i*dim : i*dim+dim]
-			f := tableSigmoid(dotRow(row, h))
-			label := float32(0)
-			if slices.Contains(w.labels, int32(i)) {
-				label = 1
-				loss -= math.Log(float64(f) + 1e-5)
-			} else {
-				loss -= math.Log(1 - float64(f) + 1e-5)
-			}
-			alpha := lr * (label - f)
-			vec.Axpy(alpha, row, g)
-			vec.Axpy(alpha, h, row)
+			loss += binaryLogistic(out[i*dim:i*dim+dim], h, g, lr, slices.Contains(w.labels, int32(i)))
 		}
 	case lossHS:
 		t := m.tree
 		for k, node := range t.paths[target] {
-			row := out[int(node)*dim : int(node)*dim+dim]
-			f := tableSigmoid(dotRow(row, h))
-			label := float32(0)
-			if t.codes[target][k] {
-				label = 1
-				loss -= math.Log(float64(f) + 1e-5)
-			} else {
-				loss -= math.Log(1 - float64(f) + 1e-5)
-			}
-			alpha := lr * (label - f)
-			vec.Axpy(alpha, row, g)
-			vec.Axpy(alpha, h, row)
+			loss += binaryLogistic(out[int(node)*dim:int(node)*dim+dim], h, g, lr, t.codes[target][k])
 		}
 	}
 	scal(float32(1/float64(len(s.rows))), g)
