@@ -443,6 +443,44 @@ func TestPoisonInBatch(t *testing.T) {
 	}
 }
 
+// TestFailingDocumentInBatch: a document whose classification keeps
+// failing is retried with its batch, and on the last delivery dead-lettered
+// alone while the rest of the batch gets its verdicts.
+func TestFailingDocumentInBatch(t *testing.T) {
+	s := startServer(t)
+	nc := connect(t, s)
+	top := topology(t)
+	setup(t, nc, top, Settings{})
+	w, _ := runWorker(t, nc, top, &fakeClassifier{id: "fake-1"}, WorkerOptions{MaxDeliver: 2, AckWait: 5 * time.Second})
+	in := append(docs(3, 10), Doc{ID: "bad", Text: "this one will PANIC"}, Doc{ID: "after", Text: "fine"})
+	var body []byte
+	for i, d := range in {
+		if i > 0 {
+			body = append(body, '\n')
+		}
+		body = AppendDoc(body, d)
+	}
+	js, _ := jetstream.New(nc)
+	msg := nats.NewMsg(top.DocsSubject)
+	msg.Data = body
+	msg.Header.Set(HeaderBatch, strconv.Itoa(len(in)))
+	msg.Header.Set(nats.MsgIdHdr, "batch-with-a-failure")
+	if _, err := js.PublishMsg(context.Background(), msg); err != nil {
+		t.Fatal(err)
+	}
+	vs, dead := deadLetters(t, nc, top, CollectOptions{})
+	if len(vs) != 4 || slices.ContainsFunc(vs, func(v Verdict) bool { return v.ID == "bad" }) {
+		t.Fatalf("verdicts %+v, want the 4 good documents", vs)
+	}
+	d := dead[ReasonFailed]
+	if len(d) != 1 || d[0].ID != "bad" || d[0].Index == nil || *d[0].Index != 3 || d[0].Deliveries != 2 {
+		t.Fatalf("dead letters %+v", dead)
+	}
+	if st := w.Stats(); st.Classified != 4 || st.DeadLettered != 1 || st.Retried != int64(len(in)) {
+		t.Errorf("worker stats %+v", st)
+	}
+}
+
 // TestBatchVerdictsSplit: a batch whose verdicts would pass the server's
 // max_payload (1 MB) gets them in several results messages.
 func TestBatchVerdictsSplit(t *testing.T) {

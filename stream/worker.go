@@ -471,9 +471,9 @@ func (w *Worker) handle(it *item, probs []float64) {
 		if nv > 0 {
 			verdicts = append(verdicts, '\n')
 		}
-		var err error
-		if verdicts, err = w.classify(verdicts, p, probs); err != nil {
-			verdicts = verdicts[:n]
+		out, err := w.classify(verdicts, p, probs)
+		if err != nil {
+			verdicts = verdicts[:n] // (classify returns nil on a panic)
 			if !lastTry {
 				return err
 			}
@@ -481,6 +481,7 @@ func (w *Worker) handle(it *item, probs []float64) {
 				fmt.Sprintf("classification failed on all %d deliveries: %v", it.delivered, err)})
 			return nil
 		}
+		verdicts = out
 		nv++
 		lastID = p.id
 		return nil
