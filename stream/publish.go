@@ -277,8 +277,7 @@ func (p *Publisher) Close(ctx context.Context) (PublishStats, error) {
 	var err error
 	p.closed.Do(func() {
 		p.mu.Lock()
-		err = p.flush()
-		p.gen++ // and no timer flushes after this
+		err = p.flush() // a linger timer still running then finds nothing to flush
 		p.mu.Unlock()
 		close(p.pending)
 	})
