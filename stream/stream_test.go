@@ -24,27 +24,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/credence-news/credence/internal/natstest"
 	"github.com/credence-news/credence/model/defaultmodel"
 )
-
-// startServer runs the official NATS server with JetStream in the test
-// process, on loopback, with a temporary store.
-func startServer(t testing.TB) *server.Server {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{JetStream: true, StoreDir: t.TempDir(), Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	t.Cleanup(func() {
-		s.Shutdown()
-		s.WaitForShutdown()
-	})
-	return s
-}
 
 func connect(t testing.TB, s *server.Server) *nats.Conn {
 	t.Helper()
@@ -200,7 +182,7 @@ func TestEndToEnd(t *testing.T) {
 
 // testEndToEnd publishes batch documents per message on average.
 func testEndToEnd(t *testing.T, batch int) {
-	s := startServer(t)
+	s := natstest.Server(t)
 	nc := connect(t, s)
 	top := topology(t)
 	m, err := defaultmodel.Load()
@@ -352,7 +334,7 @@ func deadLetters(t testing.TB, nc *nats.Conn, top Topology, opt CollectOptions) 
 // messages go to the dead-letter stream with their reason, once, without
 // being retried; the good ones are classified.
 func TestPoisonMessages(t *testing.T) {
-	s := startServer(t)
+	s := natstest.Server(t)
 	nc := connect(t, s)
 	top := topology(t)
 	setup(t, nc, top, Settings{})
@@ -400,7 +382,7 @@ func TestPoisonMessages(t *testing.T) {
 // dead-lettered one by one (with their line), the others classified, and
 // the message acknowledged.
 func TestPoisonInBatch(t *testing.T) {
-	s := startServer(t)
+	s := natstest.Server(t)
 	nc := connect(t, s)
 	top := topology(t)
 	setup(t, nc, top, Settings{})
@@ -447,7 +429,7 @@ func TestPoisonInBatch(t *testing.T) {
 // failing is retried with its batch, and on the last delivery dead-lettered
 // alone while the rest of the batch gets its verdicts.
 func TestFailingDocumentInBatch(t *testing.T) {
-	s := startServer(t)
+	s := natstest.Server(t)
 	nc := connect(t, s)
 	top := topology(t)
 	setup(t, nc, top, Settings{})
@@ -484,7 +466,7 @@ func TestFailingDocumentInBatch(t *testing.T) {
 // TestBatchVerdictsSplit: a batch whose verdicts would pass the server's
 // max_payload (1 MB) gets them in several results messages.
 func TestBatchVerdictsSplit(t *testing.T) {
-	s := startServer(t)
+	s := natstest.Server(t)
 	nc := connect(t, s)
 	top := topology(t)
 	js := setup(t, nc, top, Settings{})
@@ -514,7 +496,7 @@ func TestBatchVerdictsSplit(t *testing.T) {
 // TestPublisherLinger: a partial batch is sent after the linger time,
 // without waiting for more documents or Close.
 func TestPublisherLinger(t *testing.T) {
-	s := startServer(t)
+	s := natstest.Server(t)
 	nc := connect(t, s)
 	top := topology(t)
 	js := setup(t, nc, top, Settings{})
@@ -546,7 +528,7 @@ func TestPublisherLinger(t *testing.T) {
 // classification fails is retried, and dead-lettered on its MaxDeliver-th
 // delivery instead of looping forever.
 func TestFailingDocumentDeadLetteredAfterMaxDeliver(t *testing.T) {
-	s := startServer(t)
+	s := natstest.Server(t)
 	nc := connect(t, s)
 	top := topology(t)
 	setup(t, nc, top, Settings{})
@@ -569,7 +551,7 @@ func TestFailingDocumentDeadLetteredAfterMaxDeliver(t *testing.T) {
 // acknowledges (it hangs or kills them) is dead-lettered through the
 // server's max-deliveries advisory and removed from the docs stream.
 func TestStuckDocumentDeadLettered(t *testing.T) {
-	s := startServer(t)
+	s := natstest.Server(t)
 	nc := connect(t, s)
 	top := topology(t)
 	hang := make(chan struct{})
@@ -592,7 +574,7 @@ func TestStuckDocumentDeadLettered(t *testing.T) {
 }
 
 func TestModelMismatch(t *testing.T) {
-	s := startServer(t)
+	s := natstest.Server(t)
 	nc := connect(t, s)
 	top := topology(t)
 	_, stop := runWorker(t, nc, top, &fakeClassifier{id: "model-1"}, WorkerOptions{})
@@ -637,7 +619,7 @@ func TestModelMismatch(t *testing.T) {
 }
 
 func TestDupWindowSetting(t *testing.T) {
-	s := startServer(t)
+	s := natstest.Server(t)
 	nc := connect(t, s)
 	top := topology(t)
 	js := setup(t, nc, top, Settings{DupWindow: 5 * time.Minute})
@@ -672,7 +654,7 @@ func TestDupWindowSetting(t *testing.T) {
 // TestCollectDedupe: two verdicts for one id (the window had passed) give
 // one line; keep first or last.
 func TestCollectDedupe(t *testing.T) {
-	s := startServer(t)
+	s := natstest.Server(t)
 	nc := connect(t, s)
 	top := topology(t)
 	setup(t, nc, top, Settings{})
@@ -700,7 +682,7 @@ func TestCollectDedupe(t *testing.T) {
 // TestGracefulDrain: a cancelled worker finishes what it holds; nothing is
 // left unacknowledged, and a second worker finishes the rest.
 func TestGracefulDrain(t *testing.T) {
-	s := startServer(t)
+	s := natstest.Server(t)
 	nc := connect(t, s)
 	top := topology(t)
 	m, _ := defaultmodel.Load()
@@ -841,7 +823,7 @@ func TestConnOptions(t *testing.T) {
 func BenchmarkWorker(b *testing.B) {
 	for _, batch := range []int{1, 64} {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
-			s := startServer(b)
+			s := natstest.Server(b)
 			nc := connect(b, s)
 			top := topology(b)
 			m, err := defaultmodel.Load()
@@ -885,7 +867,7 @@ func (nullClassifier) Explain([]byte, int) []Contribution { return nil }
 func BenchmarkBroker(b *testing.B) {
 	for _, batch := range []int{1, 64} {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
-			s := startServer(b)
+			s := natstest.Server(b)
 			nc := connect(b, s)
 			top := topology(b)
 			setup(b, nc, top, Settings{})
@@ -903,7 +885,7 @@ func BenchmarkBroker(b *testing.B) {
 
 // A worker stopped while it is still starting stops cleanly.
 func TestWorkerStoppedWhileStarting(t *testing.T) {
-	s := startServer(t)
+	s := natstest.Server(t)
 	nc := connect(t, s)
 	top := topology(t)
 	for range 20 {

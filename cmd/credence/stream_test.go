@@ -21,11 +21,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
+	"github.com/credence-news/credence/internal/natstest"
 	"github.com/credence-news/credence/model/defaultmodel"
 	"github.com/credence-news/credence/stream"
 )
@@ -56,25 +56,6 @@ func cli(ctx context.Context, stdin io.Reader, args ...string) (string, error) {
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	return out.String(), err
-}
-
-// natsServer runs the official NATS server with JetStream in the test
-// process, on loopback, with a temporary store.
-func natsServer(t *testing.T) *server.Server {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{JetStream: true, StoreDir: t.TempDir(), Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	t.Cleanup(func() {
-		s.Shutdown()
-		s.WaitForShutdown()
-	})
-	return s
 }
 
 var streamWords = strings.Fields(`the senate voted on tuesday to pass a budget bill after weeks of debate officials said
@@ -165,7 +146,7 @@ func freeAddr(t *testing.T) string {
 // commands, with metrics, a re-run that publishes nothing twice, and a
 // worker refused for its model.
 func TestStreamCLI(t *testing.T) {
-	s := natsServer(t)
+	s := natstest.Server(t)
 	url := s.ClientURL()
 	path, texts := streamCorpus(t, 500, 80)
 	in, _ := os.ReadFile(path)
@@ -321,7 +302,7 @@ func TestStreamWorkerKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts worker processes")
 	}
-	s := natsServer(t)
+	s := natstest.Server(t)
 	url := s.ClientURL()
 	const n = 12000
 	path, texts := streamCorpus(t, n, 150)
@@ -397,7 +378,7 @@ func TestStreamWorkerKill(t *testing.T) {
 
 // TestStreamShards: publish --shard I/K splits a corpus over K pipelines.
 func TestStreamShards(t *testing.T) {
-	s := natsServer(t)
+	s := natstest.Server(t)
 	url := s.ClientURL()
 	path, _ := streamCorpus(t, 300, 20)
 	ctx := context.Background()
