@@ -13,6 +13,7 @@ import (
 
 	"github.com/credence-news/credence/feature"
 	"github.com/credence-news/credence/internal/modelfile"
+	"github.com/credence-news/credence/internal/vec"
 	"github.com/credence-news/credence/normalize"
 )
 
@@ -259,12 +260,13 @@ func TestVerdictBand(t *testing.T) {
 	}
 }
 
-// TestBinaryPass: the two-class data pass gives exactly what the general
-// one gives (same operations in the same order).
-func TestBinaryPass(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	const nf, n = 50, 200
-	d := &Data{Labels: []string{"a", "b"}, NFeat: nf}
+// randomData is n documents over nf features in k classes.
+func randomData(seed uint64, n, nf, k int) *Data {
+	rng := rand.New(rand.NewPCG(seed, 4))
+	d := &Data{NFeat: nf}
+	for c := range k {
+		d.Labels = append(d.Labels, string(rune('a'+c)))
+	}
 	for range n {
 		var v feature.Vec
 		for f := range nf {
@@ -274,18 +276,87 @@ func TestBinaryPass(t *testing.T) {
 			}
 		}
 		d.X = append(d.X, v)
-		d.Y = append(d.Y, rng.IntN(2))
+		d.Y = append(d.Y, rng.IntN(k))
 	}
-	w := make([]float64, 2*nf)
-	for i := range w {
-		w[i] = rng.NormFloat64()
+	return d
+}
+
+// TestLogLossDerivatives checks the gradient, the Hessian-vector product
+// and the Hessian diagonal of both forms of the objective against finite
+// differences.
+func TestLogLossDerivatives(t *testing.T) {
+	for _, cols := range []int{1, 3} {
+		k := max(cols, 2)
+		d := randomData(uint64(cols), 60, 8, k)
+		o := newLogLoss(d, cols, []float64{1, 1.7, 0.6}[:k], 0.05, 2)
+		rng := rand.New(rand.NewPCG(9, 9))
+		n := 8*cols + cols
+		x, v := make([]float64, n), make([]float64, n)
+		for i := range x {
+			x[i], v[i] = rng.NormFloat64(), rng.NormFloat64()
+		}
+		g, diag, scratch := make([]float64, n), make([]float64, n), make([]float64, n)
+		o.eval(x, g, diag)
+		o.accept()
+		hv := make([]float64, n)
+		o.hv(v, hv)
+		const h = 1e-5
+		at := func(i int, e float64) ([]float64, float64) {
+			y := slices.Clone(x)
+			y[i] += e
+			gy := make([]float64, n)
+			return gy, o.eval(y, gy, scratch)
+		}
+		for i := range x {
+			gp, fp := at(i, h)
+			gm, fm := at(i, -h)
+			if num := (fp - fm) / (2 * h); math.Abs(num-g[i]) > 1e-6 {
+				t.Errorf("cols %d: gradient[%d] = %v, finite difference %v", cols, i, g[i], num)
+			}
+			if num := (gp[i] - gm[i]) / (2 * h); math.Abs(num-diag[i]) > 1e-6 {
+				t.Errorf("cols %d: diagonal[%d] = %v, finite difference %v", cols, i, diag[i], num)
+			}
+		}
+		// H·v against the change of the gradient along v.
+		y1, y2 := slices.Clone(x), slices.Clone(x)
+		vec.Axpy(h, v, y1)
+		vec.Axpy(-h, v, y2)
+		g1, g2 := make([]float64, n), make([]float64, n)
+		o.eval(y1, g1, scratch)
+		o.eval(y2, g2, scratch)
+		for i := range hv {
+			if num := (g1[i] - g2[i]) / (2 * h); math.Abs(num-hv[i]) > 1e-6 {
+				t.Errorf("cols %d: Hv[%d] = %v, finite difference %v", cols, i, hv[i], num)
+			}
+		}
 	}
-	b := []float64{0.3, -0.2}
-	cw := []float64{1, 1.7}
-	g1, g2 := make([]float64, 2*nf+2), make([]float64, 2*nf+2)
-	l1 := dataPass(d, [2]int{0, n}, 2, w, b, g1, g1[2*nf:], cw, 1.0/n)
-	l2 := binaryPass(d, [2]int{0, n}, w, b, g2, g2[2*nf:], cw, 1.0/n)
-	if l1 != l2 || !slices.Equal(g1, g2) {
-		t.Fatalf("loss %v vs %v; gradients equal: %v", l1, l2, slices.Equal(g1, g2))
+}
+
+// TestLogRegOptimum: what Train returns is the optimum — the gradient of
+// the objective vanishes there — and the two-class model, solved as one
+// binary problem, is the optimum of the two-column problem.
+func TestLogRegOptimum(t *testing.T) {
+	for _, k := range []int{2, 3} {
+		d := randomData(uint64(k)+10, 300, 40, k)
+		const C = 2.0
+		m, err := Train(d, TrainOptions{Algo: "logreg", C: C, Balanced: true, Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 40*k + k
+		x := make([]float64, n)
+		for i, w := range m.W {
+			x[i] = float64(w)
+		}
+		for c, b := range m.B {
+			x[40*k+c] = float64(b)
+		}
+		o := newLogLoss(d, k, d.classWeights(true), 1/(C*float64(len(d.X))), 1)
+		g := make([]float64, n)
+		o.eval(x, g, make([]float64, n))
+		// float32 weights: the gradient vanishes to their precision.
+		if worst := maxAbs(g); worst > 1e-6 {
+			t.Errorf("k=%d: largest gradient entry %g at the returned model", k, worst)
+		}
 	}
 }

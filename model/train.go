@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/credence-news/credence/feature"
-	"github.com/credence-news/credence/internal/vec"
 )
 
 // TrainOptions configure the linear learners.
@@ -133,54 +132,29 @@ func chunks(n, w int) [][2]int {
 
 // trainLogReg minimizes the multinomial logistic loss with an L2 penalty on
 // the weights (not the bias): C·Σ cᵢ·loss + ½‖W‖², scaled by 1/(C·n) so
-// that the tolerance means the same for any data size. warm, if given,
-// is a starting point (weights then biases).
+// that the tolerance means the same for any data size, with tron. warm,
+// if given, is a starting point (weights then biases).
+//
+// Two classes are solved as one binary problem: the loss depends only on
+// the difference of the two columns, and for a given difference v the
+// penalty is least with the columns at ±v/2, where it is ¼‖v‖². So the
+// binary optimum of ½·(λ/2)‖v‖², split in halves, is the two-column
+// optimum, found with half the work.
 func trainLogReg(d *Data, opt TrainOptions, warm []float64) (*Linear, error) {
 	k, nf, n := len(d.Labels), d.NFeat, len(d.X)
-	cw := d.classWeights(opt.Balanced)
-	x := make([]float64, nf*k+k)
-	if warm != nil {
+	cols, lam := k, 1/(opt.C*float64(n))
+	if k == 2 {
+		cols, lam = 1, lam/2
+	}
+	x := make([]float64, nf*cols+cols)
+	switch {
+	case warm != nil && k == 2:
+		for f := range nf {
+			x[f] = warm[2*f+1] - warm[2*f]
+		}
+		x[nf] = warm[2*nf+1] - warm[2*nf]
+	case warm != nil:
 		copy(x, warm)
-	}
-	parts := chunks(n, opt.Workers)
-	grads := make([][]float64, len(parts))
-	for i := range grads {
-		grads[i] = make([]float64, len(x))
-	}
-	losses := make([]float64, len(parts))
-	invN := 1 / float64(n)
-	lambda := 1 / (opt.C * float64(n))
-	fg := func(x, g []float64) float64 {
-		var wg sync.WaitGroup
-		for p, r := range parts {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				gp := grads[p]
-				clear(gp)
-				w, b := x[:nf*k], x[nf*k:]
-				gb := gp[nf*k:]
-				if k == 2 {
-					losses[p] = binaryPass(d, r, w, b, gp, gb, cw, invN)
-				} else {
-					losses[p] = dataPass(d, r, k, w, b, gp, gb, cw, invN)
-				}
-			}()
-		}
-		wg.Wait()
-		copy(g, grads[0])
-		f := losses[0]
-		for p := 1; p < len(parts); p++ {
-			vec.Axpy(1, grads[p], g)
-			f += losses[p]
-		}
-		w := x[:nf*k]
-		var reg float64
-		for i, wv := range w {
-			reg += wv * wv
-			g[i] += lambda * wv
-		}
-		return f + 0.5*lambda*reg
 	}
 	maxIter := opt.MaxIter
 	if maxIter <= 0 {
@@ -188,12 +162,23 @@ func trainLogReg(d *Data, opt TrainOptions, warm []float64) (*Linear, error) {
 	}
 	tol := opt.Tol
 	if tol <= 0 {
-		tol = 1e-4 // scikit-learn's lbfgs gtol on the same scaled objective
+		// Tight enough that the predictions are the exact optimum's
+		// (checked against a far tighter solve); the Newton steps make
+		// the last digits cheap.
+		tol = 1e-6
 	}
-	if _, err := lbfgs(x, fg, maxIter, tol); err != nil {
+	obj := newLogLoss(d, cols, d.classWeights(opt.Balanced), lam, opt.Workers)
+	if _, err := tron(x, obj, maxIter, tol); err != nil {
 		return nil, fmt.Errorf("logreg: %w", err)
 	}
 	m := &Linear{Algo: "logreg", Labels: d.Labels, W: make([]float32, nf*k), B: make([]float32, k), Scale: 1}
+	if k == 2 {
+		for f := range nf {
+			m.W[2*f], m.W[2*f+1] = float32(-x[f]/2), float32(x[f]/2)
+		}
+		m.B[0], m.B[1] = float32(-x[nf]/2), float32(x[nf]/2)
+		return m, nil
+	}
 	for i := range m.W {
 		m.W[i] = float32(x[i])
 	}
@@ -201,101 +186,6 @@ func trainLogReg(d *Data, opt TrainOptions, warm []float64) (*Linear, error) {
 		m.B[c] = float32(x[nf*k+c])
 	}
 	return m, nil
-}
-
-// dataPass adds the gradient of the weighted mean loss over documents
-// r[0]..r[1] to gp (weights) and gb (biases) and returns that part of the
-// loss, for k classes.
-func dataPass(d *Data, r [2]int, k int, w, b, gp, gb, cw []float64, invN float64) float64 {
-	z := make([]float64, k)
-	var loss float64
-	for i := r[0]; i < r[1]; i++ {
-		v := &d.X[i]
-		copy(z, b)
-		for j, f := range v.Idx {
-			xv := float64(v.Val[j])
-			row := w[int(f)*k : int(f)*k+k]
-			for c := range z {
-				z[c] += row[c] * xv
-			}
-		}
-		// loss = logsumexp(z) - z[y]; gradient p - onehot(y).
-		mx := math.Inf(-1)
-		for _, zc := range z {
-			mx = max(mx, zc)
-		}
-		var sum float64
-		for c := range z {
-			z[c] = math.Exp(z[c] - mx)
-			sum += z[c]
-		}
-		y := d.Y[i]
-		wi := cw[y] * invN
-		loss += wi * (math.Log(sum) - math.Log(z[y]))
-		for c := range z {
-			z[c] = z[c] / sum
-		}
-		z[y]--
-		for c := range z {
-			z[c] *= wi
-			gb[c] += z[c]
-		}
-		for j, f := range v.Idx {
-			xv := float64(v.Val[j])
-			row := gp[int(f)*k : int(f)*k+k]
-			for c := range z {
-				row[c] += z[c] * xv
-			}
-		}
-	}
-	return loss
-}
-
-// binaryPass is dataPass for two classes, with the two scores in
-// registers: the same floating-point operations in the same order, so the
-// same results, ~20% sooner over a whole fit.
-func binaryPass(d *Data, r [2]int, w, b, gp, gb, cw []float64, invN float64) float64 {
-	var loss float64
-	for i := r[0]; i < r[1]; i++ {
-		v := &d.X[i]
-		idx, val := v.Idx, v.Val[:len(v.Idx)]
-		z0, z1 := b[0], b[1]
-		for j, f := range idx {
-			xv := float64(val[j])
-			row := w[2*int(f) : 2*int(f)+2]
-			z0 += row[0] * xv
-			z1 += row[1] * xv
-		}
-		mx := max(max(math.Inf(-1), z0), z1)
-		e0 := math.Exp(z0 - mx)
-		sum := 0 + e0
-		e1 := math.Exp(z1 - mx)
-		sum += e1
-		y := d.Y[i]
-		wi := cw[y] * invN
-		ey := e0
-		if y == 1 {
-			ey = e1
-		}
-		loss += wi * (math.Log(sum) - math.Log(ey))
-		p0, p1 := e0/sum, e1/sum
-		if y == 0 {
-			p0--
-		} else {
-			p1--
-		}
-		p0 *= wi
-		p1 *= wi
-		gb[0] += p0
-		gb[1] += p1
-		for j, f := range idx {
-			xv := float64(val[j])
-			row := gp[2*int(f) : 2*int(f)+2]
-			row[0] += p0 * xv
-			row[1] += p1 * xv
-		}
-	}
-	return loss
 }
 
 // trainNB is multinomial naive Bayes on the (TF-IDF) feature values, as

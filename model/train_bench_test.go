@@ -12,7 +12,7 @@ import (
 
 // liarData is LIAR's training file (10,269 statements, 6 classes) as the
 // default `credence train` featurizes it: plain profile, word 1-2-grams.
-func liarData(b *testing.B) *Data {
+func liarData(b testing.TB) *Data {
 	b.Helper()
 	docs, _, err := corpus.ReadAll(corpus.Spec{
 		Layout: "liar",

@@ -66,7 +66,7 @@ Held-out data (one of):
 			}
 			if os.Getenv("GOGC") == "" {
 				// Each fit allocates large pointer-free vectors (weights,
-				// gradients, L-BFGS history) and drops them: collecting
+				// gradients, per-document probabilities) and drops them: collecting
 				// more often costs ~3% of the time and, with cross-validation
 				// folds in parallel, a third of the peak memory.
 				debug.SetGCPercent(25)

@@ -1,5 +1,5 @@
-// Package vec holds the dense vector kernels of the training loops (L-BFGS
-// in model, SGD in model/fasttext). Four independent accumulators keep the
+// Package vec holds the dense vector kernels of the training loops (the
+// Newton solver in model, SGD in model/fasttext). Four independent accumulators keep the
 // floating-point units busy where one chain of additions would wait on
 // itself; results may differ from an in-order sum in the last bits.
 package vec
