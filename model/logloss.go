@@ -56,11 +56,22 @@ func (o *logLoss) each(fn func(p int, r [2]int)) {
 // sum adds the parts' buffers into out in order and the penalty's share
 // λ·v (weights only) for the vector v.
 func (o *logLoss) sum(bufs [][]float64, out, v []float64) {
+	nw := o.nf * o.k
+	if len(bufs) == 2 { // the common case, in one pass
+		b0, b1 := bufs[0][:len(out)], bufs[1][:len(out)]
+		for i := range nw {
+			out[i] = b0[i] + b1[i] + o.lam*v[i]
+		}
+		for i := nw; i < len(out); i++ {
+			out[i] = b0[i] + b1[i]
+		}
+		return
+	}
 	copy(out, bufs[0])
 	for _, b := range bufs[1:] {
 		vec.Axpy(1, b, out)
 	}
-	vec.Axpy(o.lam, v[:o.nf*o.k], out)
+	vec.Axpy(o.lam, v[:nw], out)
 }
 
 func (o *logLoss) eval(x, g, diag []float64) float64 {

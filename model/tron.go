@@ -140,8 +140,13 @@ func (b *cgBuffers) solve(obj newtonObjective, delta float64, g, m, s, r []float
 			break
 		}
 		alpha := zr / dhd
-		vec.Axpy(alpha, d, s)
-		if sm := mDot(s, m, s); sm > delta*delta {
+		var sm float64 // s += alpha·d, and ‖s‖²_M in the same pass
+		for i, di := range d {
+			si := s[i] + alpha*di
+			s[i] = si
+			sm += si * m[i] * si
+		}
+		if sm > delta*delta {
 			// Back up and go exactly to the boundary along d.
 			vec.Axpy(-alpha, d, s)
 			std, sts, dtd := mDot(s, m, d), mDot(s, m, s), mDot(d, m, d)
@@ -155,11 +160,14 @@ func (b *cgBuffers) solve(obj newtonObjective, delta float64, g, m, s, r []float
 			vec.Axpy(-alpha, hd, r)
 			return true
 		}
-		vec.Axpy(-alpha, hd, r)
-		for i, ri := range r {
-			z[i] = ri / m[i]
+		var zrNew float64 // r -= alpha·H·d, z = M⁻¹r and z·r in one pass
+		for i, h := range hd {
+			ri := r[i] - alpha*h
+			r[i] = ri
+			zi := ri / m[i]
+			z[i] = zi
+			zrNew += zi * ri
 		}
-		zrNew := vec.Dot(z, r)
 		beta := zrNew / zr
 		for i := range d {
 			d[i] = z[i] + beta*d[i]

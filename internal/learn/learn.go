@@ -17,6 +17,7 @@ import (
 	"github.com/credence-news/credence/corpus"
 	"github.com/credence-news/credence/eval"
 	"github.com/credence-news/credence/feature"
+	"github.com/credence-news/credence/internal/vec"
 	"github.com/credence-news/credence/model"
 	"github.com/credence-news/credence/model/fasttext"
 	"github.com/credence-news/credence/normalize"
@@ -276,13 +277,13 @@ func Train(p *Prepared, s Settings) (*Result, error) {
 	if opt.C == 0 && opt.Algo != "nb" {
 		t = time.Now()
 		progress("choosing C by cross-validation")
-		var oof [][]float64
-		res.ChosenC, res.CVScores, oof, err = chooseC(data, opt, s.Grid, s.Folds, s.Split.Seed)
+		cv, err := chooseC(data, opt, s.Grid, s.Folds, s.Split.Seed)
 		if err != nil {
 			return nil, err
 		}
-		opt.C = res.ChosenC
-		res.Scale = model.FitScale(oof, data.Y)
+		res.ChosenC, res.CVScores = cv.C, cv.Scores
+		opt.C, opt.Init = cv.C, cv.Init
+		res.Scale = model.FitScale(cv.OOF, data.Y)
 		timings["cross-validation"] = time.Since(t)
 	}
 	t = time.Now()
@@ -417,11 +418,17 @@ func Summary(r *eval.Report) map[string]any {
 	return s
 }
 
+// cvResult is what choosing C by cross-validation yields.
+type cvResult struct {
+	C      float64
+	Scores map[float64]float64 // mean macro-F1 per C tried
+	OOF    [][]float64         // out-of-fold class scores at C, to calibrate on
+	Init   *model.Linear       // the folds' models at C averaged: where the final fit starts
+}
+
 // chooseC picks C by stratified k-fold cross-validation on the training
-// data (mean macro-F1, ties to the smaller C); folds run in parallel. It
-// also returns the out-of-fold class scores of the chosen C, from which
-// the probabilities are calibrated.
-func chooseC(d *model.Data, opt model.TrainOptions, grid []float64, folds int, seed uint64) (float64, map[float64]float64, [][]float64, error) {
+// data (mean macro-F1, ties to the smaller C); folds run in parallel.
+func chooseC(d *model.Data, opt model.TrainOptions, grid []float64, folds int, seed uint64) (*cvResult, error) {
 	if len(grid) == 0 {
 		grid = DefaultGrid
 	}
@@ -432,7 +439,7 @@ func chooseC(d *model.Data, opt model.TrainOptions, grid []float64, folds int, s
 	}
 	testSets, err := eval.KFold(d.Y, folds, seed)
 	if err != nil {
-		return 0, nil, nil, fmt.Errorf("cross-validation: %w", err)
+		return nil, fmt.Errorf("cross-validation: %w", err)
 	}
 	scores := make([][]float64, len(grid)) // [c][fold]
 	oof := make([][][]float64, len(grid))  // [c][doc][class]
@@ -449,7 +456,17 @@ func chooseC(d *model.Data, opt model.TrainOptions, grid []float64, folds int, s
 	}
 	fo := opt
 	fo.Workers = 1
-	parallel(folds, opt.Workers, func(f int) {
+	// Every fold at once when there is more than one core: three folds on
+	// two cores two at a time would leave a core idle while the last runs.
+	conc := 1
+	if opt.Workers > 1 {
+		conc = folds
+	}
+	fits := make([][]*model.Linear, len(grid)) // [c][fold]
+	for c := range fits {
+		fits[c] = make([]*model.Linear, folds)
+	}
+	parallel(folds, conc, func(f int) {
 		test := testSets[f]
 		train := eval.Complement(len(d.Y), test)
 		sub := &model.Data{Labels: d.Labels, NFeat: d.NFeat}
@@ -466,7 +483,7 @@ func chooseC(d *model.Data, opt model.TrainOptions, grid []float64, folds int, s
 				fail(err)
 				return
 			}
-			prev = lin
+			prev, fits[c][f] = lin, lin
 			truth := make([]int, len(test))
 			probs := make([][]float64, len(test))
 			for i, j := range test {
@@ -486,7 +503,7 @@ func chooseC(d *model.Data, opt model.TrainOptions, grid []float64, folds int, s
 		}
 	})
 	if firstErr != nil {
-		return 0, nil, nil, firstErr
+		return nil, firstErr
 	}
 	mean := map[float64]float64{}
 	best := 0
@@ -500,7 +517,13 @@ func chooseC(d *model.Data, opt model.TrainOptions, grid []float64, folds int, s
 			best = c
 		}
 	}
-	return grid[best], mean, oof[best], nil
+	init := *fits[best][0]
+	init.W, init.B = make([]float32, len(init.W)), make([]float32, len(init.B))
+	for _, m := range fits[best] {
+		vec.Axpy(1/float32(folds), m.W, init.W)
+		vec.Axpy(1/float32(folds), m.B, init.B)
+	}
+	return &cvResult{C: grid[best], Scores: mean, OOF: oof[best], Init: &init}, nil
 }
 
 // EvaluateSpec streams the documents a spec describes through the model in

@@ -120,6 +120,18 @@ func TestAutoCIsCalibratedAndReported(t *testing.T) {
 	if res.Model.Card.Options["temperature"] == nil || !strings.Contains(res.Model.Card.Split, "stratified") {
 		t.Errorf("card %+v", res.Model.Card)
 	}
+	// The final fit starts from the folds' averaged models: it must land
+	// where a cold fit with the chosen C lands.
+	s.Train.C = res.ChosenC
+	cold, err := Train(p, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range cold.Model.Linear.W {
+		if d := w - res.Model.Linear.W[i]; d > 1e-4 || d < -1e-4 {
+			t.Fatalf("weight %d: %v after the warm start, %v cold", i, res.Model.Linear.W[i], w)
+		}
+	}
 }
 
 func TestCrossValidate(t *testing.T) {
