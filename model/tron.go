@@ -25,16 +25,21 @@ type newtonObjective interface {
 // Newton system only approximately, inside a region whose size follows
 // how well the quadratic model predicted the decrease, so it needs a few
 // Hessian-vector products per step and no stored history. On LIAR's six
-// classes it reaches a gradient of 1e-6 3.8 times sooner than L-BFGS
+// classes it reaches a gradient of 1e-6 several times sooner than L-BFGS
 // (m = 10) reached 1e-4. It stops when the largest gradient entry is
 // below tol, when f stops changing at machine precision, or after maxIter
 // Newton steps.
+//
+// The preconditioner is the Hessian's diagonal itself. liblinear mixes it
+// with the identity (0.99·I + 0.01·diag), but on an objective scaled by
+// 1/(C·n) the diagonal is tiny beside 1 and the mix undoes the
+// preconditioning (measured on LIAR: twice the Newton steps, up to 1.5×
+// the time).
 func tron(x []float64, obj newtonObjective, maxIter int, tol float64) (int, error) {
 	const (
 		eta0, eta1, eta2       = 1e-4, 0.25, 0.75
 		sigma1, sigma2, sigma3 = 0.25, 0.5, 4.0
-		mix                    = 0.01 // preconditioner: (1-mix)·I + mix·diag(H), as liblinear
-		cgTol                  = 0.1  // inner solve: residual below this fraction of the first
+		cgTol                  = 0.1 // inner solve: residual below this fraction of the first
 		maxCG                  = 250
 	)
 	n := len(x)
@@ -44,17 +49,12 @@ func tron(x []float64, obj newtonObjective, maxIter int, tol float64) (int, erro
 	m, mNew := make([]float64, n), make([]float64, n)
 	s, r, xNew := make([]float64, n), make([]float64, n), make([]float64, n)
 	cg := newCGBuffers(n)
-	precondition := func(m []float64) {
-		for i, v := range m {
-			m[i] = (1 - mix) + mix*v
-		}
-	}
 	f := obj.eval(x, g, m)
+	positive(m)
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, errors.New("objective is not finite at the start")
 	}
 	obj.accept()
-	precondition(m)
 	// The first region: the preconditioned gradient's length.
 	var delta float64
 	for i, gi := range g {
@@ -72,6 +72,7 @@ func tron(x []float64, obj newtonObjective, maxIter int, tol float64) (int, erro
 		gs := vec.Dot(g, s)
 		predicted := -0.5 * (gs - vec.Dot(s, r))
 		fNew := obj.eval(xNew, gNew, mNew)
+		positive(mNew)
 		actual := f - fNew
 		sNorm := math.Sqrt(mDot(s, m, s))
 		if it == 1 {
@@ -99,7 +100,6 @@ func tron(x []float64, obj newtonObjective, maxIter int, tol float64) (int, erro
 			g, gNew = gNew, g
 			m, mNew = mNew, m
 			obj.accept()
-			precondition(m)
 			f = fNew
 		}
 		if predicted <= 0 || (math.Abs(actual) <= 1e-12*math.Abs(f) && math.Abs(predicted) <= 1e-12*math.Abs(f)) {
@@ -175,6 +175,14 @@ func (b *cgBuffers) solve(obj newtonObjective, delta float64, g, m, s, r []float
 		zr = zrNew
 	}
 	return false
+}
+
+// positive floors the preconditioner: an unpenalized coordinate whose
+// documents are all predicted with certainty has no curvature left.
+func positive(m []float64) {
+	for i, v := range m {
+		m[i] = max(v, 1e-12)
+	}
 }
 
 // mDot is uᵀ·diag(m)·v.
