@@ -70,6 +70,21 @@ func (m *Linear) Probs(s []float64) {
 	softmax(s, float64(m.Scale))
 }
 
+// Blend mixes another model's scores into m's: m's scores become
+// (1-w)·m + w·other, which is again a linear model. Both must have the
+// same features and classes.
+func (m *Linear) Blend(other *Linear, w float64) {
+	for i, o := range other.W {
+		m.W[i] = float32((1-w)*float64(m.W[i]) + w*float64(o))
+	}
+	for i, o := range other.B {
+		m.B[i] = float32((1-w)*float64(m.B[i]) + w*float64(o))
+	}
+}
+
+// Softmax replaces scores with their probabilities, softmax(s).
+func Softmax(s []float64) { softmax(s, 1) }
+
 // softmax replaces s with softmax(scale·s), stably.
 func softmax(s []float64, scale float64) {
 	mx := math.Inf(-1)

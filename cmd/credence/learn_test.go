@@ -165,6 +165,12 @@ func TestLearnBadInput(t *testing.T) {
 	if _, err := credence(t, nil, "train", "--data", data, "--text", "text", "--label", "label", "--out", m, "--C", "1"); err != nil {
 		t.Fatal(err)
 	}
+	for _, w := range []string{"-0.1", "2", "half"} {
+		var ue usageError
+		if _, err := credence(t, nil, "train", "--data", data, "--text", "text", "--label", "label", "--out", m, "--nb-weight", w); !errors.As(err, &ue) {
+			t.Errorf("--nb-weight %s: %v, want a usage error", w, err)
+		}
+	}
 	unseen := filepath.Join(dir, "unseen.csv")
 	os.WriteFile(unseen, []byte("text,label\nshocking hoax,satire\n"), 0o644)
 	if _, err := credence(t, nil, "eval", "--model", m, "--data", unseen, "--text", "text", "--label", "label"); err == nil || !strings.Contains(err.Error(), `"satire"`) {

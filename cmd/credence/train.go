@@ -32,17 +32,17 @@ import (
 
 func newTrainCmd() *cobra.Command {
 	var (
-		df                           dataFlags
-		algo, profile, ngrams, chars string
-		out, html, testRows, groupBy string
-		timeCol, cStr, band          string
-		notes                        []string
-		balanced, jsonOut            bool
-		testFrac, maxDF, alpha       float64
-		minDF, maxFeatures, buckets  int
-		folds, workers, kfold        int
-		ft                           fasttext.Options
-		seed                         uint64
+		df                            dataFlags
+		algo, profile, ngrams, chars  string
+		out, html, testRows, groupBy  string
+		timeCol, cStr, band, nbWeight string
+		notes                         []string
+		balanced, jsonOut             bool
+		testFrac, maxDF, alpha        float64
+		minDF, maxFeatures, buckets   int
+		folds, workers, kfold         int
+		ft                            fasttext.Options
+		seed                          uint64
 	)
 	cmd := &cobra.Command{
 		Use:   "train --data FILE --out MODEL",
@@ -74,6 +74,17 @@ Held-out data (one of):
 			cfg, C, err := linearFlags(profile, ngrams, cStr)
 			if err != nil {
 				return err
+			}
+			var nbWeights []float64
+			if nbWeight != "auto" {
+				wt, err := strconv.ParseFloat(nbWeight, 64)
+				if err != nil || !(wt >= 0 && wt <= 1) {
+					return usagef("--nb-weight must be auto or a number from 0 to 1, not %q", nbWeight)
+				}
+				if algo != "logreg" && wt > 0 {
+					return usagef("--nb-weight blends naive Bayes into logreg, not %s", algo)
+				}
+				nbWeights = []float64{wt}
 			}
 			if chars != "" && chars != "0" {
 				if cfg.CharMinN, cfg.CharMaxN, err = parseRange(chars); err != nil {
@@ -114,7 +125,7 @@ Held-out data (one of):
 			settings := learn.Settings{
 				FastText: ft,
 				Profile:  profile, Features: cfg, Folds: folds, Workers: workers, Progress: logStage,
-				Train: model.TrainOptions{Algo: algo, C: C, Alpha: alpha, Balanced: balanced, Seed: seed},
+				Train: model.TrainOptions{Algo: algo, C: C, Alpha: alpha, Balanced: balanced, Seed: seed}, NBWeights: nbWeights,
 				Split: learn.Split{TestFrac: testFrac, TestRows: testRows, GroupBy: groupBy, TimeCol: timeCol, Seed: seed},
 			}
 			var cv *cvSummary
@@ -177,6 +188,9 @@ Held-out data (one of):
 				if res.ChosenC > 0 { // chosen by cross-validation, not given
 					out["chosen_c"], out["cv_macro_f1"] = res.ChosenC, cvScores(res.CVScores)
 				}
+				if res.NBScores != nil {
+					out["nb_weight"], out["cv_nb_macro_f1"] = res.NBWeight, cvScores(res.NBScores)
+				}
 				return json.NewEncoder(w).Encode(out)
 			}
 			if cv != nil {
@@ -188,7 +202,10 @@ Held-out data (one of):
 			}
 			fmt.Fprintf(w, "model %s (%s, %s profile, %d features) → %s\n", m.Card.ID, m.Card.Algo, profile, m.Card.NumFeatures, out)
 			if res.ChosenC > 0 {
-				fmt.Fprintf(w, "C = %g, chosen by %d-fold cross-validation on the training part (mean macro-F1 %s)\n", res.ChosenC, max(folds, 3), formatCV(res.CVScores))
+				fmt.Fprintf(w, "C = %g, chosen by %d-fold cross-validation on the training part (mean macro-F1 %s)\n", res.ChosenC, max(folds, 3), formatCV("C", res.CVScores))
+			}
+			if res.NBScores != nil {
+				fmt.Fprintf(w, "naive Bayes weight %g in the blended scores, chosen on the same folds (%s)\n", res.NBWeight, formatCV("w", res.NBScores))
 			}
 			fmt.Fprintf(w, "trained on %d documents; held out %d (%s)\n", res.TrainRows, res.TestRows, m.Card.Split)
 			if res.HeldOut == nil {
@@ -216,6 +233,7 @@ Held-out data (one of):
 	fl.IntVar(&ft.Bucket, "bucket", ft.Bucket, "fasttext: hash buckets for n-grams (only those seen in training are stored)")
 	fl.StringVar(&ft.Loss, "loss", ft.Loss, "fasttext: softmax, hs (hierarchical softmax) or ova (one-vs-all)")
 	fl.StringVar(&cStr, "C", "auto", "inverse regularization for logreg/svm, or auto (cross-validated)")
+	fl.StringVar(&nbWeight, "nb-weight", "auto", "logreg: weight of naive Bayes' scores blended into the model, 0 to 1 (auto: chosen by cross-validation with C; none with a fixed C)")
 	fl.BoolVar(&balanced, "balanced", true, "weight classes inversely to their frequency")
 	fl.Float64Var(&alpha, "alpha", 1, "naive Bayes smoothing")
 	fl.StringVar(&profile, "profile", "plain", "normalization: "+strings.Join(normalize.Names(), ", "))
@@ -378,10 +396,11 @@ func cvScores(m map[float64]float64) map[string]float64 {
 	return out
 }
 
-func formatCV(m map[float64]float64) string {
+// formatCV lists mean cross-validated scores by the value tried.
+func formatCV(name string, m map[float64]float64) string {
 	var parts []string
 	for _, c := range slices.Sorted(maps.Keys(m)) {
-		parts = append(parts, fmt.Sprintf("C=%g: %.3f", c, m[c]))
+		parts = append(parts, fmt.Sprintf("%s=%g: %.3f", name, c, m[c]))
 	}
 	return strings.Join(parts, ", ")
 }

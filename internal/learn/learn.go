@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -56,6 +57,11 @@ type Settings struct {
 	Features feature.Config
 	Train    model.TrainOptions // C == 0 for logreg/svm: choose by cross-validation
 	Grid     []float64          // C values to try; nil for the default grid
+	// NBWeights, for logreg, are the weights of naive Bayes in a blend of
+	// the two models' scores that cross-validation chooses among with C
+	// (nil: DefaultNBWeights). A single value is used as given, also with
+	// a fixed C; with a fixed C and no single value there is no blend.
+	NBWeights []float64
 	Folds    int                // cross-validation folds for choosing C (default 3)
 	Split    Split
 	Workers  int
@@ -70,6 +76,8 @@ type Result struct {
 	HeldOut   *eval.Report // nil without a held-out split
 	ChosenC   float64
 	CVScores  map[float64]float64 // mean macro-F1 per C tried
+	NBWeight  float64             // weight of naive Bayes in the blended scores (0: none)
+	NBScores  map[float64]float64 // mean macro-F1 per naive Bayes weight tried, at the chosen C
 	Scale     float64             // probability temperature fitted on out-of-fold scores (0: none)
 	TrainRows int
 	TestRows  int
@@ -231,6 +239,13 @@ func frac(f float64) float64 {
 // DefaultGrid are the C values cross-validation chooses among.
 var DefaultGrid = []float64{0.1, 0.3, 1, 3, 10}
 
+// DefaultNBWeights are the weights of naive Bayes in logistic regression's
+// blend that cross-validation chooses among (0: logistic regression alone).
+// Scores add, so the blend is one linear model: NBSVM-style interpolation
+// (Wang & Manning 2012) that helps where word counts alone carry the
+// classes (topics) and is left out where they do not.
+var DefaultNBWeights = []float64{0, 0.25, 0.5, 0.75, 1}
+
 // Train runs the whole workflow on prepared documents.
 func Train(p *Prepared, s Settings) (*Result, error) {
 	timings := map[string]time.Duration{}
@@ -277,20 +292,36 @@ func Train(p *Prepared, s Settings) (*Result, error) {
 	if opt.C == 0 && opt.Algo != "nb" {
 		t = time.Now()
 		progress("choosing C by cross-validation")
-		cv, err := chooseC(data, opt, s.Grid, s.Folds, s.Split.Seed)
+		weights := s.NBWeights
+		if opt.Algo != "logreg" {
+			weights = []float64{0}
+		} else if weights == nil {
+			weights = DefaultNBWeights
+		}
+		cv, err := chooseC(data, opt, s.Grid, weights, s.Folds, s.Split.Seed)
 		if err != nil {
 			return nil, err
 		}
 		res.ChosenC, res.CVScores = cv.C, cv.Scores
+		res.NBWeight, res.NBScores = cv.NBWeight, cv.NBScores
 		opt.C, opt.Init = cv.C, cv.Init
 		res.Scale = model.FitScale(cv.OOF, data.Y)
 		timings["cross-validation"] = time.Since(t)
+	} else if opt.Algo == "logreg" && len(s.NBWeights) == 1 {
+		res.NBWeight = s.NBWeights[0]
 	}
 	t = time.Now()
 	progress(fmt.Sprintf("training %s on %d documents, %d features", opt.Algo, len(train), vz.NumFeatures()))
 	lin, err := model.Train(data, opt)
 	if err != nil {
 		return nil, err
+	}
+	if res.NBWeight > 0 {
+		nb, err := model.Train(data, model.TrainOptions{Algo: "nb", Balanced: opt.Balanced})
+		if err != nil {
+			return nil, err
+		}
+		lin.Blend(nb, res.NBWeight)
 	}
 	if res.Scale > 0 {
 		lin.Scale = float32(res.Scale) // calibrated on out-of-fold scores
@@ -301,6 +332,9 @@ func Train(p *Prepared, s Settings) (*Result, error) {
 		Algo: opt.Algo, Profile: s.Profile, Features: s.Features, NumFeatures: vz.NumFeatures(),
 		Labels: p.Labels, TrainRows: len(train), TestRows: len(test), Split: s.Split.Describe(),
 		Options: map[string]any{"C": opt.C, "balanced": opt.Balanced, "seed": opt.Seed},
+	}
+	if res.NBWeight > 0 {
+		m.Card.Options["nb_weight"] = res.NBWeight // scores blended with naive Bayes'
 	}
 	if res.Scale > 0 {
 		m.Card.Options["temperature"] = res.Scale // probabilities calibrated on out-of-fold scores
@@ -420,15 +454,19 @@ func Summary(r *eval.Report) map[string]any {
 
 // cvResult is what choosing C by cross-validation yields.
 type cvResult struct {
-	C      float64
-	Scores map[float64]float64 // mean macro-F1 per C tried
-	OOF    [][]float64         // out-of-fold class scores at C, to calibrate on
-	Init   *model.Linear       // the folds' models at C averaged: where the final fit starts
+	C        float64
+	Scores   map[float64]float64 // mean macro-F1 per C tried
+	NBWeight float64             // naive Bayes' weight in the blend
+	NBScores map[float64]float64 // mean macro-F1 per weight tried at C (nil: no blend)
+	OOF      [][]float64         // out-of-fold class scores at C and NBWeight, to calibrate on
+	Init     *model.Linear       // the folds' models at C averaged: where the final fit starts
 }
 
 // chooseC picks C by stratified k-fold cross-validation on the training
-// data (mean macro-F1, ties to the smaller C); folds run in parallel.
-func chooseC(d *model.Data, opt model.TrainOptions, grid []float64, folds int, seed uint64) (*cvResult, error) {
+// data (mean macro-F1, ties to the smaller C); folds run in parallel. Then,
+// on the same folds' scores, it picks naive Bayes' weight in the blend
+// among nbWeights (ties to the smaller weight).
+func chooseC(d *model.Data, opt model.TrainOptions, grid, nbWeights []float64, folds int, seed uint64) (*cvResult, error) {
 	if len(grid) == 0 {
 		grid = DefaultGrid
 	}
@@ -443,6 +481,8 @@ func chooseC(d *model.Data, opt model.TrainOptions, grid []float64, folds int, s
 	}
 	scores := make([][]float64, len(grid)) // [c][fold]
 	oof := make([][][]float64, len(grid))  // [c][doc][class]
+	nbOOF := make([][]float64, len(d.Y))   // [doc][class]
+	blend := len(nbWeights) > 1 || (len(nbWeights) == 1 && nbWeights[0] > 0)
 	for c := range scores {
 		scores[c] = make([]float64, folds)
 		oof[c] = make([][]float64, len(d.Y))
@@ -484,22 +524,25 @@ func chooseC(d *model.Data, opt model.TrainOptions, grid []float64, folds int, s
 				return
 			}
 			prev, fits[c][f] = lin, lin
-			truth := make([]int, len(test))
-			probs := make([][]float64, len(test))
-			for i, j := range test {
-				truth[i] = d.Y[j]
-				raw := make([]float64, len(d.Labels))
-				lin.Scores(&d.X[j], raw)
-				oof[c][j] = raw
-				probs[i] = append([]float64(nil), raw...)
-				lin.Probs(probs[i])
+			for _, j := range test {
+				oof[c][j] = make([]float64, len(d.Labels))
+				lin.Scores(&d.X[j], oof[c][j])
 			}
-			r, err := eval.Compute(d.Labels, truth, probs, nil, eval.Options{})
+			if scores[c][f], err = macroF1(d, test, oof[c]); err != nil {
+				fail(err)
+				return
+			}
+		}
+		if blend {
+			nb, err := model.Train(sub, model.TrainOptions{Algo: "nb", Balanced: opt.Balanced})
 			if err != nil {
 				fail(err)
 				return
 			}
-			scores[c][f] = r.MacroF1
+			for _, j := range test {
+				nbOOF[j] = make([]float64, len(d.Labels))
+				nb.Scores(&d.X[j], nbOOF[j])
+			}
 		}
 	})
 	if firstErr != nil {
@@ -523,7 +566,51 @@ func chooseC(d *model.Data, opt model.TrainOptions, grid []float64, folds int, s
 		vec.Axpy(1/float32(folds), m.W, init.W)
 		vec.Axpy(1/float32(folds), m.B, init.B)
 	}
-	return &cvResult{C: grid[best], Scores: mean, OOF: oof[best], Init: &init}, nil
+	res := &cvResult{C: grid[best], Scores: mean, OOF: oof[best], Init: &init}
+	if !blend {
+		return res, nil
+	}
+	res.NBScores = map[float64]float64{}
+	weights := slices.Sorted(slices.Values(nbWeights))
+	for i, w := range weights {
+		mixed := make([][]float64, len(d.Y))
+		for j, lr := range oof[best] {
+			mixed[j] = make([]float64, len(lr))
+			for c := range lr {
+				mixed[j][c] = (1-w)*lr[c] + w*nbOOF[j][c]
+			}
+		}
+		var sum float64
+		for _, test := range testSets {
+			f1, err := macroF1(d, test, mixed)
+			if err != nil {
+				return nil, err
+			}
+			sum += f1
+		}
+		res.NBScores[w] = sum / float64(folds)
+		if i == 0 || res.NBScores[w] > res.NBScores[res.NBWeight]+1e-12 {
+			res.NBWeight, res.OOF = w, mixed
+		}
+	}
+	return res, nil
+}
+
+// macroF1 scores the documents test from their class scores (indexed by
+// document).
+func macroF1(d *model.Data, test []int, scores [][]float64) (float64, error) {
+	truth := make([]int, len(test))
+	probs := make([][]float64, len(test))
+	for i, j := range test {
+		truth[i] = d.Y[j]
+		probs[i] = slices.Clone(scores[j])
+		model.Softmax(probs[i])
+	}
+	r, err := eval.Compute(d.Labels, truth, probs, nil, eval.Options{})
+	if err != nil {
+		return 0, err
+	}
+	return r.MacroF1, nil
 }
 
 // EvaluateSpec streams the documents a spec describes through the model in

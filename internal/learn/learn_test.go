@@ -134,6 +134,47 @@ func TestAutoCIsCalibratedAndReported(t *testing.T) {
 	}
 }
 
+// TestNBBlend: a given naive Bayes weight makes the model the weighted
+// sum of the two models trained alone; with C chosen by cross-validation
+// the weight is chosen too, among the ones offered.
+func TestNBBlend(t *testing.T) {
+	p := prepared(t, 200)
+	split := Split{TestFrac: 0.2, Seed: 1}
+	train := func(algo string, weights ...float64) *Result {
+		s := settings(split)
+		s.Train.Algo, s.NBWeights = algo, weights
+		r, err := Train(p, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	lr, nb, mixed := train("logreg", 0), train("nb"), train("logreg", 0.25)
+	if mixed.NBWeight != 0.25 || mixed.Model.Card.Options["nb_weight"] != 0.25 || lr.Model.Card.Options["nb_weight"] != nil {
+		t.Fatalf("weight %v, card %v / %v", mixed.NBWeight, mixed.Model.Card.Options, lr.Model.Card.Options)
+	}
+	for i, w := range mixed.Model.Linear.W {
+		want := 0.75*lr.Model.Linear.W[i] + 0.25*nb.Model.Linear.W[i]
+		if d := w - want; d > 1e-5 || d < -1e-5 {
+			t.Fatalf("weight %d: %v, want %v", i, w, want)
+		}
+	}
+	s := settings(split)
+	s.Train.C, s.NBWeights = 0, []float64{0, 0.5}
+	auto, err := Train(p, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(auto.NBScores) != 2 || (auto.NBWeight != 0 && auto.NBWeight != 0.5) {
+		t.Errorf("chosen weight %v among %v", auto.NBWeight, auto.NBScores)
+	}
+	s.Train.Algo = "svm"
+	svm, err := Train(p, s)
+	if err != nil || svm.NBScores != nil || svm.NBWeight != 0 {
+		t.Errorf("svm: no blend expected: %v %v %v", err, svm.NBScores, svm.NBWeight)
+	}
+}
+
 func TestCrossValidate(t *testing.T) {
 	p := prepared(t, 100)
 	reports, err := CrossValidate(p, settings(Split{Seed: 2}), 5)
