@@ -129,14 +129,7 @@ func softmaxEval(d *Data, r [2]int, k int, w, b, gp, dp, probs, cw []float64, in
 		v := &d.X[i]
 		idx, val := v.Idx, v.Val[:len(v.Idx)]
 		z := probs[i*k : i*k+k]
-		copy(z, b)
-		for j, f := range idx {
-			xv := float64(val[j])
-			row := w[int(f)*k : int(f)*k+k]
-			for c := range z {
-				z[c] += row[c] * xv
-			}
-		}
+		affine(z, b, w, idx, val)
 		mx := math.Inf(-1)
 		for _, zc := range z {
 			mx = max(mx, zc)
@@ -179,6 +172,20 @@ func softmaxEval(d *Data, r [2]int, k int, w, b, gp, dp, probs, cw []float64, in
 	return loss
 }
 
+// affine sets z = b + Σⱼ val[j]·w[idx[j]], the rows of w being len(z)
+// long: a document's class scores.
+func affine(z, b, w []float64, idx []int32, val []float32) {
+	k := len(z)
+	copy(z, b)
+	for j, f := range idx {
+		xv := float64(val[j])
+		row := w[int(f)*k : int(f)*k+k]
+		for c := range z {
+			z[c] += row[c] * xv
+		}
+	}
+}
+
 // softmaxEvalWide is softmaxEval's accumulation for more than 16 classes.
 func softmaxEvalWide(p []float64, y int, wi float64, idx []int32, val []float32, k int, gp, dp []float64) {
 	nfk := len(gp) - k
@@ -207,14 +214,7 @@ func softmaxHv(d *Data, r [2]int, k int, vw, vb, hp, probs, cw []float64, invN f
 	for i := r[0]; i < r[1]; i++ {
 		v := &d.X[i]
 		idx, val := v.Idx, v.Val[:len(v.Idx)]
-		copy(u, vb)
-		for j, f := range idx {
-			xv := float64(val[j])
-			row := vw[int(f)*k : int(f)*k+k]
-			for c := range u {
-				u[c] += row[c] * xv
-			}
-		}
+		affine(u, vb, vw, idx, val)
 		p := probs[i*k : i*k+k]
 		var pu float64
 		for c, pc := range p {
@@ -228,8 +228,8 @@ func softmaxHv(d *Data, r [2]int, k int, vw, vb, hp, probs, cw []float64, invN f
 		for j, f := range idx {
 			xv := float64(val[j])
 			row := hp[int(f)*k : int(f)*k+k]
-			for c := range row {
-				row[c] += u[c] * xv
+			for c, uc := range u {
+				row[c] += uc * xv
 			}
 		}
 	}
@@ -243,10 +243,7 @@ func logisticEval(d *Data, r [2]int, w []float64, b float64, gp, dp, probs, cw [
 	for i := r[0]; i < r[1]; i++ {
 		v := &d.X[i]
 		idx, val := v.Idx, v.Val[:len(v.Idx)]
-		z := b
-		for j, f := range idx {
-			z += w[f] * float64(val[j])
-		}
+		z := b + sparseDot(w, idx, val)
 		y := d.Y[i]
 		wi := cw[y] * invN
 		// log(1+e^-z) for class 1, log(1+e^z) for class 0, without overflow.
@@ -274,16 +271,22 @@ func logisticEval(d *Data, r [2]int, w []float64, b float64, gp, dp, probs, cw [
 	return loss
 }
 
+// sparseDot is w·x for x given by its nonzero entries.
+func sparseDot(w []float64, idx []int32, val []float32) float64 {
+	var z float64
+	for j, f := range idx {
+		z += w[f] * float64(val[j])
+	}
+	return z
+}
+
 // logisticHv is softmaxHv for the binary loss.
 func logisticHv(d *Data, r [2]int, vw []float64, vb float64, hp, probs, cw []float64, invN float64) {
 	nf := len(vw)
 	for i := r[0]; i < r[1]; i++ {
 		v := &d.X[i]
 		idx, val := v.Idx, v.Val[:len(v.Idx)]
-		u := vb
-		for j, f := range idx {
-			u += vw[f] * float64(val[j])
-		}
+		u := vb + sparseDot(vw, idx, val)
 		p := probs[i]
 		u *= cw[d.Y[i]] * invN * p * (1 - p)
 		hp[nf] += u
