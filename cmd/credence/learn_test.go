@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -120,6 +121,23 @@ func TestTrainEvalClassifyInfo(t *testing.T) {
 	}
 	if err != nil || json.Unmarshal([]byte(out), &info) != nil || info.Card.TrainRows != 240 {
 		t.Errorf("model info --json: %v %s", err, out)
+	}
+}
+
+// TestTrainHTML: the report has its plots and says how C and the blend
+// were chosen.
+func TestTrainHTML(t *testing.T) {
+	data := toyCSV(t, 200, 3)
+	dir := t.TempDir()
+	html := filepath.Join(dir, "report.html")
+	if _, err := credence(t, nil, "train", "--data", data, "--text", "text", "--label", "label", "--out", filepath.Join(dir, "m"), "--html", html); err != nil {
+		t.Fatal(err)
+	}
+	page, _ := os.ReadFile(html)
+	for _, want := range []string{"<svg", "C, by cross-validation", "C=0.1: ", "naive Bayes weight, by cross-validation", "w=0.5: "} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Errorf("report lacks %q", want)
+		}
 	}
 }
 

@@ -176,7 +176,14 @@ Held-out data (one of):
 			}
 			slog.Info("saved model", "path", out, "id", m.Card.ID, "elapsed", time.Since(started).Round(time.Millisecond).String())
 			if html != "" && res.HeldOut != nil {
-				if err := writeHTMLReport(html, "credence train: "+out, res.HeldOut, cardNotes(m)); err != nil {
+				notes := cardNotes(m)
+				if res.ChosenC > 0 {
+					notes["C, by cross-validation"] = fmt.Sprintf("%g (mean macro-F1 %s)", res.ChosenC, formatCV("C", res.CVScores))
+				}
+				if res.NBScores != nil {
+					notes["naive Bayes weight, by cross-validation"] = fmt.Sprintf("%g (%s)", res.NBWeight, formatCV("w", res.NBScores))
+				}
+				if err := writeHTMLReport(html, "credence train: "+out, res.HeldOut, notes); err != nil {
 					return err
 				}
 			}
