@@ -62,10 +62,10 @@ type Settings struct {
 	// (nil: DefaultNBWeights). A single value is used as given, also with
 	// a fixed C; with a fixed C and no single value there is no blend.
 	NBWeights []float64
-	Folds    int                // cross-validation folds for choosing C (default 3)
-	Split    Split
-	Workers  int
-	Progress func(stage string)
+	Folds     int // cross-validation folds for choosing C (default 3)
+	Split     Split
+	Workers   int
+	Progress  func(stage string)
 	// FastText configures --algo fasttext (Train.Algo == "fasttext").
 	FastText fasttext.Options
 }
