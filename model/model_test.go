@@ -360,3 +360,60 @@ func TestLogRegOptimum(t *testing.T) {
 		}
 	}
 }
+
+// quadratic is ½xᵀAx − bᵀx with A = diag(a) + 1·1ᵀ (not diagonal, so the
+// preconditioner is not exact): tron's test objective.
+type quadratic struct {
+	a, b []float64
+	nan  bool
+}
+
+func (q *quadratic) hv(v, out []float64) {
+	var s float64
+	for _, vi := range v {
+		s += vi
+	}
+	for i := range v {
+		out[i] = q.a[i]*v[i] + s
+	}
+}
+
+func (q *quadratic) eval(x, g, diag []float64) float64 {
+	q.hv(x, g)
+	f := 0.0
+	for i := range x {
+		f += 0.5*x[i]*g[i] - q.b[i]*x[i]
+		g[i] -= q.b[i]
+		diag[i] = q.a[i] + 1
+	}
+	if q.nan {
+		return math.NaN()
+	}
+	return f
+}
+
+func (q *quadratic) accept() {}
+
+func TestTron(t *testing.T) {
+	q := &quadratic{a: []float64{1, 10, 100, 1000, 0.1}, b: []float64{1, -2, 3, -4, 5}}
+	x := make([]float64, 5)
+	// (Much below 1e-4 the stop at machine precision comes first here:
+	// with curvature 1000 a gradient of 1e-6 is worth a decrease of 1e-15.)
+	if _, err := tron(x, q, 100, 1e-4); err != nil {
+		t.Fatal(err)
+	}
+	g := make([]float64, 5)
+	q.eval(x, g, make([]float64, 5))
+	if worst := maxAbs(g); worst > 1e-4 {
+		t.Errorf("gradient %v at %v", g, x)
+	}
+	// One Newton step allowed: it returns (with a better point), not loop.
+	y := make([]float64, 5)
+	if _, err := tron(y, q, 1, 1e-10); err != nil {
+		t.Fatal(err)
+	}
+	q.nan = true
+	if _, err := tron(make([]float64, 5), q, 100, 1e-6); err == nil {
+		t.Error("a NaN objective: no error")
+	}
+}

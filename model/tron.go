@@ -28,7 +28,7 @@ type newtonObjective interface {
 // classes it reaches a gradient of 1e-6 several times sooner than L-BFGS
 // (m = 10) reached 1e-4. It stops when the largest gradient entry is
 // below tol, when f stops changing at machine precision, or after maxIter
-// Newton steps.
+// Newton steps (10·maxIter tries).
 //
 // The preconditioner is the Hessian's diagonal itself. liblinear mixes it
 // with the identity (0.99·I + 0.01·diag), but on an objective scaled by
@@ -61,7 +61,9 @@ func tron(x []float64, obj newtonObjective, maxIter int, tol float64) (int, erro
 		delta += gi * gi / m[i]
 	}
 	delta = math.Sqrt(delta)
-	for it := 1; it <= maxIter; {
+	// it counts accepted steps; rejected ones shrink the region and are
+	// capped too, so that no input can keep the loop going.
+	for it, trials := 1, 0; it <= maxIter && trials < 10*maxIter; trials++ {
 		if maxAbs(g) < tol {
 			return it - 1, nil
 		}

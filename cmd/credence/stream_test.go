@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -273,15 +274,45 @@ func TestStreamWorkerProcess(t *testing.T) {
 
 type workerProc struct {
 	cmd    *exec.Cmd
-	stderr *bytes.Buffer
+	stderr *syncBuffer
+}
+
+// syncBuffer is a bytes.Buffer the test may read while the process
+// writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitLog waits until the process has logged msg.
+func (w *workerProc) waitLog(t *testing.T, msg string) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(w.stderr.String(), `"msg":"`+msg+`"`); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in 30 s:\n%s", msg, w.stderr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func startWorkerProc(t *testing.T, args string) *workerProc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestStreamWorkerProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "CREDENCE_STREAM_WORKER_ARGS="+args)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +322,7 @@ func startWorkerProc(t *testing.T, args string) *workerProc {
 			cmd.Wait()
 		}
 	})
-	return &workerProc{cmd, &stderr}
+	return &workerProc{cmd, stderr}
 }
 
 // TestStreamWorkerKill kills one of two worker processes with SIGKILL in
@@ -311,7 +342,10 @@ func TestStreamWorkerKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	args := "worker --nats " + url + " --prefix kill --ack-wait 2s --batch 16 --concurrency 1 --log-format json"
+	// A first: the one to be killed must be holding work when it dies
+	// (started together, a slow start under load once left B everything).
 	a := startWorkerProc(t, args+" --name A")
+	a.waitLog(t, "worker started")
 	b := startWorkerProc(t, args+" --name B")
 
 	nc, err := nats.Connect(url)
