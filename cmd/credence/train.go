@@ -211,8 +211,11 @@ Held-out data (one of):
 			if res.ChosenC > 0 {
 				fmt.Fprintf(w, "C = %g, chosen by %d-fold cross-validation on the training part (mean macro-F1 %s)\n", res.ChosenC, max(folds, 3), formatCV("C", res.CVScores))
 			}
-			if res.NBScores != nil {
+			switch {
+			case len(res.NBScores) > 1:
 				fmt.Fprintf(w, "naive Bayes weight %g in the blended scores, chosen on the same folds (%s)\n", res.NBWeight, formatCV("w", res.NBScores))
+			case res.NBWeight > 0:
+				fmt.Fprintf(w, "naive Bayes weight %g in the blended scores, as given\n", res.NBWeight)
 			}
 			fmt.Fprintf(w, "trained on %d documents; held out %d (%s)\n", res.TrainRows, res.TestRows, m.Card.Split)
 			if res.HeldOut == nil {
