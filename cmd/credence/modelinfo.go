@@ -43,7 +43,11 @@ func newModelCmd() *cobra.Command {
 			fmt.Fprintf(tw, "algorithm\t%s %v\n", c.Algo, formatOptions(c.Options))
 			fmt.Fprintf(tw, "labels\t%s\n", strings.Join(c.Labels, ", "))
 			if c.Profile != "" {
-				fmt.Fprintf(tw, "text\tprofile %s; columns %s joined by %q\n", c.Profile, strings.Join(c.Text, ","), c.Join)
+				cols := strings.Join(c.Text, ",")
+				if cols == "" {
+					cols = "of the file's known layout"
+				}
+				fmt.Fprintf(tw, "text\tprofile %s; columns %s joined by %q\n", c.Profile, cols, c.Join)
 			}
 			if m.FastText == nil {
 				fmt.Fprintf(tw, "features\t%d (word %d-%d-grams, min df %d, sublinear tf-idf)\n", c.NumFeatures, c.Features.MinN, c.Features.MaxN, c.Features.MinDF)
