@@ -285,10 +285,14 @@ func randomData(seed uint64, n, nf, k int) *Data {
 // and the Hessian diagonal of both forms of the objective against finite
 // differences.
 func TestLogLossDerivatives(t *testing.T) {
-	for _, cols := range []int{1, 3} {
+	for _, cols := range []int{1, 3, 17} { // 17: more classes than the fixed-size path takes
 		k := max(cols, 2)
 		d := randomData(uint64(cols), 60, 8, k)
-		o := newLogLoss(d, cols, []float64{1, 1.7, 0.6}[:k], 0.05, 2)
+		cw := make([]float64, k)
+		for c := range cw {
+			cw[c] = 0.6 + 0.1*float64(c)
+		}
+		o := newLogLoss(d, cols, cw, 0.05, 2)
 		rng := rand.New(rand.NewPCG(9, 9))
 		n := 8*cols + cols
 		x, v := make([]float64, n), make([]float64, n)
