@@ -236,6 +236,9 @@ func frac(f float64) float64 {
 	return f
 }
 
+// progressEvery spaces the progress reports of long stages.
+var progressEvery = 5 * time.Second
+
 // DefaultGrid are the C values cross-validation chooses among.
 var DefaultGrid = []float64{0.1, 0.3, 1, 3, 10}
 
@@ -298,7 +301,7 @@ func Train(p *Prepared, s Settings) (*Result, error) {
 		} else if weights == nil {
 			weights = DefaultNBWeights
 		}
-		cv, err := chooseC(data, opt, s.Grid, weights, s.Folds, s.Split.Seed)
+		cv, err := chooseC(data, opt, s.Grid, weights, s.Folds, s.Split.Seed, progress)
 		if err != nil {
 			return nil, err
 		}
@@ -466,7 +469,7 @@ type cvResult struct {
 // data (mean macro-F1, ties to the smaller C); folds run in parallel. Then,
 // on the same folds' scores, it picks naive Bayes' weight in the blend
 // among nbWeights (ties to the smaller weight).
-func chooseC(d *model.Data, opt model.TrainOptions, grid, nbWeights []float64, folds int, seed uint64) (*cvResult, error) {
+func chooseC(d *model.Data, opt model.TrainOptions, grid, nbWeights []float64, folds int, seed uint64, progress func(string)) (*cvResult, error) {
 	if len(grid) == 0 {
 		grid = DefaultGrid
 	}
@@ -493,6 +496,17 @@ func chooseC(d *model.Data, opt model.TrainOptions, grid, nbWeights []float64, f
 		mu.Lock()
 		firstErr = err
 		mu.Unlock()
+	}
+	// On a large corpus the fits take minutes: say how far along they are,
+	// at most every few seconds.
+	done, total, said := 0, folds*len(grid), time.Now()
+	fitted := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if done++; time.Since(said) >= progressEvery && done < total {
+			said = time.Now()
+			progress(fmt.Sprintf("cross-validation: %d of %d fits done", done, total))
+		}
 	}
 	fo := opt
 	fo.Workers = 1
@@ -524,6 +538,7 @@ func chooseC(d *model.Data, opt model.TrainOptions, grid, nbWeights []float64, f
 				return
 			}
 			prev, fits[c][f] = lin, lin
+			fitted()
 			for _, j := range test {
 				oof[c][j] = make([]float64, len(d.Labels))
 				lin.Scores(&d.X[j], oof[c][j])

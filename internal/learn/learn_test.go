@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/credence-news/credence/corpus"
 	"github.com/credence-news/credence/feature"
@@ -110,9 +112,16 @@ func TestAutoCIsCalibratedAndReported(t *testing.T) {
 	p := prepared(t, 200)
 	s := settings(Split{TestFrac: 0.2, Seed: 1})
 	s.Train.C = 0
+	var stages []string
+	s.Progress = func(stage string) { stages = append(stages, stage) } // called under chooseC's lock
+	defer func(d time.Duration) { progressEvery = d }(progressEvery)
+	progressEvery = 0
 	res, err := Train(p, s)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !slices.Contains(stages, "cross-validation: 14 of 15 fits done") {
+		t.Errorf("progress: %q", stages)
 	}
 	if res.ChosenC == 0 || len(res.CVScores) != len(DefaultGrid) || res.Scale <= 0 {
 		t.Fatalf("C %v, scores %v, scale %v", res.ChosenC, res.CVScores, res.Scale)
