@@ -9,7 +9,8 @@
 #   bash bench/learn.sh            # prints a markdown report on stdout (~5 min)
 #
 # Per dataset (liar6, liar2, perezrosas, agnews_test8020):
-#   scikit-learn, 5 configurations, each in its own process: accuracy, macro-F1,
+#   scikit-learn, the baselines' 5 configurations and logreg_cv (C by cross-validation,
+#     the same work as credence's default; shown, not a goal), each in its own process: accuracy, macro-F1,
 #     train s (fit_transform + fit, median of 3), bulk docs/s (transform + predict on the
 #     test texts repeated to >= 20,000 docs, median of 3), peak RSS (VmHWM).
 #   credence, 2 configurations (default = C by cross-validation; --C 1 = one fit):
@@ -61,7 +62,7 @@ timed() {
 
 for d in liar6 liar2 perezrosas agnews_test8020; do
   log "$d: scikit-learn"
-  for m in logreg_C1 logreg_C10 linearsvc mnb pa; do
+  for m in logreg_C1 logreg_C10 linearsvc mnb pa logreg_cv; do
     $py bench/sklearn_side.py sk "$d" "$m" >>"$work/sklearn.jsonl"
   done
   dir=$work/$d
@@ -240,11 +241,12 @@ for d in DATASETS:
     print()
     if cd.get("error"):
         continue
-    best_acc = max(s.values(), key=lambda r: r["accuracy"])
-    best_f1 = max(s.values(), key=lambda r: r["macro_f1"])
+    base = [r for m, r in s.items() if m != "logreg_cv"]  # the goals are against the baselines' five
+    best_acc = max(base, key=lambda r: r["accuracy"])
+    best_f1 = max(base, key=lambda r: r["macro_f1"])
     lr1 = s["logreg_C1"]
     best_lr = max((s["logreg_C1"], s["logreg_C10"]), key=lambda r: r["bulk_docs_per_s"])
-    best_mem = min(s.values(), key=lambda r: r["peak_rss_mb"])
+    best_mem = min(base, key=lambda r: r["peak_rss_mb"])
     v = lambda b: "**PASS**" if b else "**FAIL**"
     rows = []
     rows.append(("accuracy ≥ best sklearn", f"{cd['accuracy']:.3f}", f"{best_acc['accuracy']:.3f} ({best_acc['config']})",
@@ -280,6 +282,14 @@ for d in DATASETS:
     print("Ratios: credence − sklearn for accuracy/macro-F1; sklearn s / credence s for training (> 1: credence "
           "faster); credence / sklearn for docs/s and RSS.")
     print()
+    cv = s.get("logreg_cv")
+    if cv:  # not a goal: the same model selection done by scikit-learn
+        print(f"Same work, not a goal: scikit-learn choosing C the way credence's default does (`logreg_cv`: "
+              f"GridSearchCV, 3 folds, macro-F1, balanced, both cores) trains in {cv['train_s']:.2f} s against "
+              f"credence's {cd['train_s']:.2f} s ({cv['train_s'] / cd['train_s']:.2f}x; credence also chooses "
+              f"the naive Bayes blend and calibrates) and scores {cv['accuracy']:.3f} / {cv['macro_f1']:.3f} "
+              f"against {cd['accuracy']:.3f} / {cd['macro_f1']:.3f}.")
+        print()
 
 print("#### All datasets")
 print()
