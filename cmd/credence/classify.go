@@ -13,8 +13,9 @@ func newClassifyCmd() *cobra.Command {
 		modelPath string
 	)
 	cmd := &cobra.Command{
-		Use:   "classify --model MODEL [FILE...]",
-		Short: "Classify articles: one JSON verdict per document",
+		Annotations: map[string]string{graceful: "watches its context"},
+		Use:         "classify --model MODEL [FILE...]",
+		Short:       "Classify articles: one JSON verdict per document",
 		Long: `classify reads articles (standard input or FILEs, gzip detected) and writes one verdict per
 document: its label and the probability of every class.
 

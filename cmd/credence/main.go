@@ -24,17 +24,45 @@ func main() {
 		// bounded amount of memory.
 		debug.SetGCPercent(200)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	os.Exit(run(newRoot(), os.Args[1:]))
+}
+
+// run executes one command line and returns the exit code.
+func run(root *cobra.Command, args []string) int {
+	root.SetArgs(args)
+	ctx, stop := signalContext(root, args)
 	defer stop()
-	root := newRoot()
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "credence: %v\n", err)
 		var ue usageError
 		if errors.As(err, &ue) {
-			os.Exit(2)
+			return 2
 		}
-		os.Exit(1)
+		return 1
 	}
+	return 0
+}
+
+// graceful marks the commands that watch their context: on SIGINT or
+// SIGTERM they finish the work in hand (flush output, drain in-flight
+// documents) and return; a second signal ends the process. The others
+// (train, eval, audit, …) are minutes of computing with nothing worth
+// keeping half-way and write their files atomically: a signal ends them
+// at once, as it would any program — intercepting it would only make
+// Ctrl-C do nothing until they finish.
+const graceful = "credence/graceful"
+
+func signalContext(root *cobra.Command, args []string) (context.Context, context.CancelFunc) {
+	cmd, _, err := root.Find(args)
+	if err != nil || cmd.Annotations[graceful] == "" {
+		return context.Background(), func() {}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // the next signal takes the default action
+	}()
+	return ctx, stop
 }
 
 // usageError marks a mistake in how the command was called (exit code 2).

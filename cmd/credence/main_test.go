@@ -7,9 +7,12 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/credence-news/credence/internal/sharedtest"
 )
@@ -163,5 +166,54 @@ func TestNormalizeHugeLine(t *testing.T) {
 	}
 	if strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, "official pass custom official") {
 		t.Fatalf("output %d bytes starting %q", len(out), out[:min(len(out), 60)])
+	}
+}
+
+// TestRunProcess is the subprocess of TestInterrupt: it runs the command
+// line in CREDENCE_RUN_ARGS (tab-separated) the way main does.
+func TestRunProcess(t *testing.T) {
+	args := os.Getenv("CREDENCE_RUN_ARGS")
+	if args == "" {
+		t.Skip("helper process of TestInterrupt")
+	}
+	os.Exit(run(newRoot(), strings.Split(args, "\t")))
+}
+
+// TestInterrupt: Ctrl-C ends a training at once, leaving no model file
+// (it used to be caught for every command and ignored by those that do
+// not watch their context, so a long training ran on to its end).
+func TestInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a process")
+	}
+	data := sharedtest.Path(t, "datasets", "liar", "train.tsv.gz")
+	out := filepath.Join(t.TempDir(), "m.model")
+	// Character n-grams make it a training of several seconds.
+	args := []string{"train", "--data", data, "--char-ngrams", "2-5", "--test-frac", "0", "--out", out}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRunProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "CREDENCE_RUN_ARGS="+strings.Join(args, "\t"))
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(60 * time.Second); !strings.Contains(stderr.String(), "choosing C by cross-validation"); {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("training did not get going:\n%s", stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("after SIGINT: %v, want the process ended by the signal\n%s", err, stderr)
+	}
+	if ws, ok := ee.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+		t.Errorf("after SIGINT: %v, want the process ended by the signal\n%s", err, stderr)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an interrupted training left %s (%v)", out, err)
 	}
 }

@@ -16,8 +16,9 @@ func newNormalizeCmd() *cobra.Command {
 		plain   bool
 	)
 	cmd := &cobra.Command{
-		Use:   "normalize [FILE...]",
-		Short: "Turn raw article text into the preprocessed form models are trained on",
+		Annotations: map[string]string{graceful: "watches its context"},
+		Use:         "normalize [FILE...]",
+		Short:       "Turn raw article text into the preprocessed form models are trained on",
 		Long: `normalize lowercases, tokenizes, removes stopwords and lemmatizes text.
 
 Profiles:

@@ -27,8 +27,9 @@ func newServeCmd() *cobra.Command {
 		shutdownWait, readTimeout time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "serve",
-		Short: "Serve the HTTP API and web page",
+		Annotations: map[string]string{graceful: "watches its context"},
+		Use:         "serve",
+		Short:       "Serve the HTTP API and web page",
 		Long: `serve answers POST /v1/classify and /v1/explain, GET /v1/model, /openapi.json, /healthz,
 /readyz and /metrics, and serves a web page at / where a person can paste an article.
 

@@ -110,8 +110,9 @@ func newWorkerCmd() *cobra.Command {
 		opt         stream.WorkerOptions
 	)
 	cmd := &cobra.Command{
-		Use:   "worker [--nats URL] [--model MODEL]",
-		Short: "Classify documents from a NATS JetStream stream; run more to scale out",
+		Annotations: map[string]string{graceful: "watches its context"},
+		Use:         "worker [--nats URL] [--model MODEL]",
+		Short:       "Classify documents from a NATS JetStream stream; run more to scale out",
 		Long: `worker takes documents from the stream PREFIX-docs through the durable pull consumer
 PREFIX-workers, which all workers share (each document goes to one of them), classifies them in
 batches on all cores, publishes one verdict per document to PREFIX.results and acknowledges a
@@ -242,8 +243,9 @@ func newPublishCmd() *cobra.Command {
 		batch       int
 	)
 	cmd := &cobra.Command{
-		Use:   "publish [--data FILE]...",
-		Short: "Publish a corpus to the NATS JetStream stream the workers classify",
+		Annotations: map[string]string{graceful: "watches its context"},
+		Use:         "publish [--data FILE]...",
+		Short:       "Publish a corpus to the NATS JetStream stream the workers classify",
 		Long: `publish reads documents as train and classify do (--data FILE, CSV/TSV/JSONL, gzip detected,
 known layouts; JSONL on standard input without --data) and publishes each to PREFIX.docs with a
 stable document id as its JetStream message id (Nats-Msg-Id). The server stores an id only once
@@ -461,8 +463,9 @@ func newCollectCmd() *cobra.Command {
 		timeout time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "collect [--wait | --expect N | --follow] [--format jsonl|csv] [--out FILE]",
-		Short: "Write the verdicts of the NATS JetStream results stream, one line per document",
+		Annotations: map[string]string{graceful: "watches its context"},
+		Use:         "collect [--wait | --expect N | --follow] [--format jsonl|csv] [--out FILE]",
+		Short:       "Write the verdicts of the NATS JetStream results stream, one line per document",
 		Long: `collect reads the results stream (PREFIX-results) from its start and writes one line per
 document id: the verdict as the worker stored it (JSONL), or CSV with the columns
 id,label,verdict,probabilities,model_id,given_label,explain.
