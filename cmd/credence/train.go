@@ -48,8 +48,9 @@ func newTrainCmd() *cobra.Command {
 		Use:   "train --data FILE --out MODEL",
 		Short: "Train a classifier on a labeled corpus and measure it on held-out data",
 		Long: `train reads a labeled corpus, holds out test data, fits TF-IDF n-gram features and a
-linear model (C chosen by cross-validation on the training part unless --C is given),
-reports how the model does on the held-out part, and saves it with a model card.
+linear model (C, and for logreg the weight of naive Bayes blended in, chosen by
+cross-validation on the training part unless --C is given), reports how the model does on
+the held-out part, and saves it with a model card.
 
 Held-out data (one of):
   --test-frac F      stratified random fraction (default 0.2; 0 trains on everything)
