@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Scale check of `credence train` (the default: C and the naive Bayes blend by cross-validation):
 # N documents drawn with replacement from the train and test files of liar6, agnews_test8020
-# and perezrosas (12 classes; the same pool as the fastText scale run), as JSONL.
+# and perezrosas (12 classes; the fastText scale run's draw, bench/fasttext/prep.py), as JSONL.
 # Prints one markdown line: documents, classes, features, wall time by stage, peak RSS.
 #
 #   N=50000 bash bench/learn_scale.sh     # ~1.5 min on 2 cores; N=300000 takes ~13 min
@@ -13,20 +13,7 @@ N=${N:-50000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/credence" ./cmd/credence
-/usr/bin/python3 - "$work/scale.jsonl" "$N" <<'PY'
-import json, os, random, sys
-sys.path.insert(0, os.path.join(os.environ["CREDENCE_SHARED"], "reference", "baselines"))
-import baselines
-pool = []
-for name in ("liar6", "agnews_test8020", "perezrosas"):
-    xtr, ytr, xte, yte = baselines.load(name)
-    pool += list(zip(xtr + xte, ytr + yte))
-rng = random.Random(42)
-with open(sys.argv[1], "w", encoding="utf-8") as f:
-    for _ in range(int(sys.argv[2])):
-        x, y = pool[rng.randrange(len(pool))]
-        f.write(json.dumps({"text": x, "label": y}) + "\n")
-PY
+/usr/bin/python3 bench/fasttext/prep.py --scale-jsonl "$work/scale.jsonl" "$N"
 /usr/bin/time -o "$work/time" -f '%e %M' "$work/credence" train --data "$work/scale.jsonl" --text text --label label \
   --out "$work/scale.model" --json >"$work/out.json"
 read -r wall rss <"$work/time"

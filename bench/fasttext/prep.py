@@ -3,6 +3,8 @@
 
     prep.py OUT_DIR DATASET...      per dataset: OUT/DATASET/{train,test,bulk,empty}.txt
     prep.py --scale OUT_FILE N      N documents for the scale run
+    prep.py --scale-jsonl OUT_FILE N  the same N documents as JSONL {"text", "label"}
+                                      (raw text, for bench/learn_scale.sh)
 
 train/test are written exactly as the baselines do (baselines.py: load() and write_ft(), i.e.
 `__label__X ft_norm(text)`), by importing the shared baselines.py. bulk.txt is test.txt repeated
@@ -10,6 +12,7 @@ until it has at least max(20,000 documents, BULK_TOKENS tokens), so that the fas
 prediction time is not hidden by its model load. The scale corpus draws documents (with
 replacement, shuffled) from the train and test files of liar6, agnews_test8020 and perezrosas.
 """
+import json
 import os
 import random
 import sys
@@ -38,12 +41,15 @@ def prep(out, name):
     print("%s: %d train, %d test, %d bulk" % (name, len(xtr), len(xte), len(lines) * reps), file=sys.stderr)
 
 
-def scale(path, n):
+def scale(path, n, jsonl=False):
     pool = []
     for name in ("liar6", "agnews_test8020", "perezrosas"):
         xtr, ytr, xte, yte = baselines.load(name)
         for x, y in zip(xtr + xte, ytr + yte):
-            pool.append("__label__%s %s\n" % (y, baselines.ft_norm(x)))
+            if jsonl:
+                pool.append(json.dumps({"text": x, "label": y}) + "\n")
+            else:
+                pool.append("__label__%s %s\n" % (y, baselines.ft_norm(x)))
     rng = random.Random(42)
     with open(path, "w", encoding="utf-8") as f:
         for _ in range(n):
@@ -52,8 +58,8 @@ def scale(path, n):
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--scale":
-        scale(sys.argv[2], int(sys.argv[3]))
+    if sys.argv[1] in ("--scale", "--scale-jsonl"):
+        scale(sys.argv[2], int(sys.argv[3]), jsonl=sys.argv[1] == "--scale-jsonl")
     else:
         for name in sys.argv[2:]:
             prep(sys.argv[1], name)
