@@ -239,6 +239,15 @@ func frac(f float64) float64 {
 // progressEvery spaces the progress reports of long stages.
 var progressEvery = 5 * time.Second
 
+// cvTol is the fold fits' tolerance (largest gradient entry), ten times
+// the final fit's: folds only rank C values and blend weights, and a fold
+// model this close to its optimum scores the held-out documents the same.
+// Measured on eleven corpora (the benchmark's four and seven others): the
+// same C, blend weight and held-out accuracy as at 1e-6, cross-validated
+// scores within 1e-4, for 15–25% less time (multi-class); at 1e-4 the C = 10
+// scores move by up to 0.008.
+const cvTol = 1e-5
+
 // DefaultGrid are the C values cross-validation chooses among.
 var DefaultGrid = []float64{0.1, 0.3, 1, 3, 10}
 
@@ -510,6 +519,9 @@ func chooseC(d *model.Data, opt model.TrainOptions, grid, nbWeights []float64, f
 	}
 	fo := opt
 	fo.Workers = 1
+	if fo.Tol == 0 {
+		fo.Tol = cvTol
+	}
 	// Every fold at once when there is more than one core: three folds on
 	// two cores two at a time would leave a core idle while the last runs.
 	conc := 1
