@@ -421,3 +421,32 @@ func TestTron(t *testing.T) {
 		t.Error("a NaN objective: no error")
 	}
 }
+
+// TestAffine checks the register-accumulated class scores against the
+// plain sum, bit for bit, for every way k splits into passes of 4, 2 and 1.
+func TestAffine(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const nf = 50
+	idx := []int32{7, 0, 49, 13, 7, 22}
+	val := []float32{0.5, -1.25, 3, 0.125, 2, -0.75}
+	for k := 1; k <= 9; k++ {
+		w, b := make([]float64, nf*k), make([]float64, k)
+		for i := range w {
+			w[i] = rng.NormFloat64()
+		}
+		for i := range b {
+			b[i] = rng.NormFloat64()
+		}
+		z := make([]float64, k)
+		affine(z, b, w, idx, val)
+		for c := range k {
+			want := b[c]
+			for j, f := range idx {
+				want += w[int(f)*k+c] * float64(val[j])
+			}
+			if z[c] != want {
+				t.Errorf("k=%d class %d: %v, want %v", k, c, z[c], want)
+			}
+		}
+	}
+}
