@@ -4,7 +4,7 @@
 # and perezrosas (12 classes; the fastText scale run's draw, bench/fasttext/prep.py), as JSONL.
 # Prints one markdown line: documents, classes, features, wall time by stage, peak RSS.
 #
-#   N=50000 bash bench/learn_scale.sh     # ~1.5 min on 2 cores; N=300000 takes ~13 min
+#   N=50000 bash bench/learn_scale.sh     # ~1 min on 2 cores; N=300000 takes ~9 min
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${CREDENCE_SHARED:-../shared}
