@@ -54,12 +54,42 @@ func (p modernProfile) Append(dst, text []byte) []byte {
 }
 
 func (modernProfile) Tokens(text []byte, fn func(Token)) {
-	scanModernWords(text, func(raw string, start, end int) {
-		for _, w := range modernWords(raw) {
+	var memo map[string][]string
+	select {
+	case memo = <-modernMemos:
+	default:
+		memo = make(map[string][]string, 1024)
+	}
+	defer func() {
+		select {
+		case modernMemos <- memo:
+		default: // more memos than the list holds: let this one go
+		}
+	}()
+	scanModernWords(text, func(raw []byte, start, end int) {
+		ws, ok := memo[string(raw)]
+		if !ok {
+			key := string(raw)
+			ws = modernWords(key)
+			if len(memo) >= modernMemoSize {
+				clear(memo)
+			}
+			memo[key] = ws
+		}
+		for _, w := range ws {
 			fn(Token{Text: w, Start: start, End: end})
 		}
 	})
 }
+
+// modernMemos is a free list (like nltk's memos: it survives garbage
+// collection) of memos of modernWords by raw word: text repeats its words,
+// and their analysis (case, NFKC, stopwords, WordNet) is a pure function of
+// the raw word. A memo is in one goroutine's hands at a time and is emptied
+// when full.
+var modernMemos = make(chan map[string][]string, 64)
+
+const modernMemoSize = 1 << 15
 
 // unifyPunct maps apostrophe and hyphen variants to ASCII.
 var unifyPunct = strings.NewReplacer("’", "'", "ʼ", "'", "‐", "-", "‑", "-")
@@ -125,13 +155,14 @@ func modernWords(raw string) []string {
 	return append(out, w)
 }
 
-// scanModernWords calls fn with each raw word of text: runs of letters,
-// digits and marks, joined across an apostrophe between letters, a hyphen
-// between letters or digits, a dot or comma between digits, the dots of a
-// dotted acronym ("U.S."), and a percent sign after a digit. Format
-// characters are skipped; anything else separates words.
-func scanModernWords(text []byte, fn func(raw string, start, end int)) {
-	var b strings.Builder
+// scanModernWords calls fn with each raw word of text, in a buffer it
+// reuses: runs of letters, digits and marks, joined across an apostrophe
+// between letters, a hyphen between letters or digits, a dot or comma
+// between digits, the dots of a dotted acronym ("U.S."), and a percent sign
+// after a digit. Format characters are skipped; anything else separates
+// words.
+func scanModernWords(text []byte, fn func(raw []byte, start, end int)) {
+	var b []byte // the word so far; fn must not keep it
 	start := -1
 	var prev rune // last rune added to the word
 	// A dotted acronym so far: single letters separated by dots. Tracked as
@@ -139,24 +170,27 @@ func scanModernWords(text []byte, fn func(raw string, start, end int)) {
 	dotted, seg := true, 0
 	emit := func(end int) {
 		if start >= 0 {
-			fn(b.String(), start, end)
-			b.Reset()
+			fn(b, start, end)
+			b = b[:0]
 			start, prev, dotted, seg = -1, 0, true, 0
 		}
 	}
 	for i := 0; i < len(text); {
-		r, n := utf8.DecodeRune(text[i:])
+		r, n := rune(text[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRune(text[i:])
+		}
 		switch {
 		case isWordRune(r):
 			if start < 0 {
 				start = i
 			}
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 			prev = r
 			seg++
 			dotted = dotted && unicode.IsLetter(r)
 		case start >= 0 && joins(prev, r, text[i+n:], dotted && seg == 1):
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 			prev = r
 			if r == '.' && dotted {
 				seg = 0
@@ -177,8 +211,19 @@ func scanModernWords(text []byte, fn func(raw string, start, end int)) {
 }
 
 func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return asciiWord[r]
+	}
 	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r)
 }
+
+// asciiWord answers isWordRune for ASCII, the text's usual case.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for r := range rune(utf8.RuneSelf) {
+		t[r] = unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r)
+	}
+	return t
+}()
 
 // joins reports whether r, between prev (the word's last rune) and the rest
 // of the text, belongs to the word. acronym says the word so far is a dotted

@@ -1,6 +1,9 @@
 package normalize
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // Each case shows one way the modern profile differs from nltk, and why.
 func TestModernDiffersFromNLTK(t *testing.T) {
@@ -100,6 +103,29 @@ func TestModernCompatibilitySeparators(t *testing.T) {
 	} {
 		if got := String(modernProfile{}, tc.in); got != tc.want {
 			t.Errorf("%q → %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestModernMemo checks the memo against the analysis it caches, on more
+// distinct words than a memo holds (so it is emptied and refilled) and
+// with every word seen again after that.
+func TestModernMemo(t *testing.T) {
+	var words, want []string
+	for i := range modernMemoSize + 5000 {
+		w := []byte("Ab")
+		for n := i; n > 0; n /= 26 {
+			w = append(w, byte('a'+n%26))
+		}
+		words = append(words, string(w), "doesn't", "U.S.", "the")
+	}
+	for _, w := range words {
+		want = append(want, modernWords(w)...)
+	}
+	text := strings.Join(words, " ")
+	for pass := range 2 {
+		if got := String(modernProfile{}, text); got != strings.Join(want, " ") {
+			t.Fatalf("pass %d: memoized output differs from the analysis", pass)
 		}
 	}
 }
