@@ -67,6 +67,12 @@ func (modernProfile) Tokens(text []byte, fn func(Token)) {
 		}
 	}()
 	scanModernWords(text, func(raw []byte, start, end int) {
+		if len(raw) > modernMemoWord { // rare, and must not pin big strings
+			for _, w := range modernWords(string(raw)) {
+				fn(Token{Text: w, Start: start, End: end})
+			}
+			return
+		}
 		ws, ok := memo[string(raw)]
 		if !ok {
 			key := string(raw)
@@ -86,10 +92,11 @@ func (modernProfile) Tokens(text []byte, fn func(Token)) {
 // collection) of memos of modernWords by raw word: text repeats its words,
 // and their analysis (case, NFKC, stopwords, WordNet) is a pure function of
 // the raw word. A memo is in one goroutine's hands at a time and is emptied
-// when full.
+// when full; longer words bypass it.
 var modernMemos = make(chan map[string][]string, 64)
 
-const modernMemoSize = 1 << 15
+// A memo holds up to modernMemoSize words of up to modernMemoWord bytes.
+const modernMemoSize, modernMemoWord = 1 << 15, 64
 
 // unifyPunct maps apostrophe and hyphen variants to ASCII.
 var unifyPunct = strings.NewReplacer("’", "'", "ʼ", "'", "‐", "-", "‑", "-")

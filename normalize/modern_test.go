@@ -129,3 +129,13 @@ func TestModernMemo(t *testing.T) {
 		}
 	}
 }
+
+// TestModernLongWords: words too long for the memo get the same analysis.
+func TestModernLongWords(t *testing.T) {
+	long := strings.Repeat("Ab", modernMemoWord) + "'s"
+	in := long + " " + long + " don't"
+	want := strings.Join(append(append(modernWords(long), modernWords(long)...), modernWords("don't")...), " ")
+	if got := String(modernProfile{}, in); got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
