@@ -13,6 +13,7 @@ package feature
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -85,10 +86,12 @@ func mix(h, x uint64) uint64 {
 }
 
 // grams calls fn with the hash of every n-gram of the normalized text
-// (tokens separated by single spaces), and, when name is set, its name.
-func (c *Config) grams(text string, withNames bool, fn func(h uint64, name func() string)) {
+// (tokens separated by single spaces) and, when withNames is set, the
+// n-gram itself, to name it (fn must not keep g).
+func (c *Config) grams(text string, withNames bool, fn func(h uint64, g *gram)) {
 	var toks [3]string // ring of the last tokens
 	var hs [3]uint64
+	var g gram
 	n := 0
 	for start := 0; start < len(text); {
 		end := strings.IndexByte(text[start:], ' ')
@@ -110,38 +113,52 @@ func (c *Config) grams(text string, withNames bool, fn func(h uint64, name func(
 			for k := order; k >= 1; k-- {
 				h = mix(h, hs[(n-k)%3])
 			}
-			var name func() string
 			if withNames {
-				order, n := order, n
-				name = func() string {
-					parts := make([]string, order)
-					for k := order; k >= 1; k-- {
-						parts[order-k] = toks[(n-k)%3]
-					}
-					return strings.Join(parts, " ")
+				g.order = order
+				for k := order; k >= 1; k-- {
+					g.toks[order-k] = toks[(n-k)%3]
 				}
 			}
-			fn(h, name)
+			fn(h, &g)
 		}
 		if c.CharMaxN > 0 {
-			c.charGrams(tok, withNames, fn)
+			c.charGrams(tok, &g, fn)
 		}
 	}
 }
 
+// gram is one n-gram as grams reports it: its order and tokens, or (order
+// 0) a character n-gram.
+type gram struct {
+	order int
+	toks  [3]string
+	char  string
+}
+
+// appendName appends the n-gram's feature name: its tokens joined by
+// spaces, or "c:" and the characters.
+func (g *gram) appendName(dst []byte) []byte {
+	if g.order == 0 {
+		return append(append(dst, "c:"...), g.char...)
+	}
+	for i, t := range g.toks[:g.order] {
+		if i > 0 {
+			dst = append(dst, ' ')
+		}
+		dst = append(dst, t...)
+	}
+	return dst
+}
+
 // charGrams hashes the character n-grams of " tok " (word-bounded, as
-// scikit-learn's char_wb), named "c:" + the gram.
-func (c *Config) charGrams(tok string, withNames bool, fn func(uint64, func() string)) {
+// scikit-learn's char_wb), named "c:" + the gram; g carries them to fn.
+func (c *Config) charGrams(tok string, g *gram, fn func(uint64, *gram)) {
 	padded := []rune(" " + tok + " ")
 	for n := c.CharMinN; n <= c.CharMaxN; n++ {
 		for i := 0; i+n <= len(padded); i++ {
-			g := string(padded[i : i+n])
-			h := xxhash.Sum64String(g) ^ charSeed
-			var name func() string
-			if withNames {
-				name = func() string { return "c:" + g }
-			}
-			fn(h, name)
+			s := string(padded[i : i+n])
+			g.order, g.char = 0, s
+			fn(xxhash.Sum64String(s)^charSeed, g)
 		}
 	}
 }
@@ -154,52 +171,27 @@ func Fit(texts []string, cfg Config) (*Vectorizer, error) {
 	if len(texts) == 0 {
 		return nil, fmt.Errorf("no documents to fit features on")
 	}
-	type entry struct {
-		df   int32
-		last int32 // last document counted, so a gram counts once per document
-		name string
-	}
-	hashing := cfg.Buckets > 0
-	var counts map[uint64]*entry
-	var bucketDF []int32
-	var bucketLast []int32
-	if hashing {
-		bucketDF = make([]int32, cfg.Buckets)
-		bucketLast = make([]int32, cfg.Buckets)
-		for i := range bucketLast {
-			bucketLast[i] = -1
-		}
-	} else {
-		counts = make(map[uint64]*entry, 1<<16)
-	}
-	for d, text := range texts {
-		d := int32(d)
-		cfg.grams(text, !hashing, func(h uint64, name func() string) {
-			if hashing {
-				b := h % uint64(cfg.Buckets)
-				if bucketLast[b] != d {
-					bucketLast[b] = d
-					bucketDF[b]++
-				}
-				return
-			}
-			e := counts[h]
-			if e == nil {
-				counts[h] = &entry{df: 1, last: d, name: name()}
-				return
-			}
-			if e.last != d {
-				e.last = d
-				e.df++
-			}
-		})
-	}
 	n := float64(len(texts))
 	maxDF := int32(math.Floor(cfg.MaxDF * n))
 	keep := func(df int32) bool { return df >= int32(cfg.MinDF) && df <= maxDF }
 	idf := func(df int32) float32 { return float32(math.Log((1+n)/(1+float64(df))) + 1) }
 	v := &Vectorizer{Config: cfg}
-	if hashing {
+	if cfg.Buckets > 0 {
+		bucketDF := make([]int32, cfg.Buckets)
+		bucketLast := make([]int32, cfg.Buckets)
+		for i := range bucketLast {
+			bucketLast[i] = -1
+		}
+		for d, text := range texts {
+			d := int32(d)
+			cfg.grams(text, false, func(h uint64, _ *gram) {
+				b := h % uint64(cfg.Buckets)
+				if bucketLast[b] != d {
+					bucketLast[b] = d
+					bucketDF[b]++
+				}
+			})
+		}
 		v.IDF = make([]float32, cfg.Buckets)
 		for b, df := range bucketDF {
 			if keep(df) {
@@ -208,31 +200,62 @@ func Fit(texts []string, cfg Config) (*Vectorizer, error) {
 		}
 		return v, nil
 	}
+	// The n-grams are split among the cores by hash: each counts its share
+	// over all documents in a table of its own. The shares are disjoint and
+	// the vocabulary is sorted by name at the end, so the result does not
+	// depend on the number of cores.
+	shards := make([]*vocabCounts, min(runtime.GOMAXPROCS(0), 8))
+	// Sized for one distinct n-gram per 16 bytes of text (news: 10–25), so
+	// that most corpora need no rehashing.
+	var size int
+	for _, t := range texts {
+		size += len(t)
+	}
+	var wg sync.WaitGroup
+	for w := range shards {
+		shards[w] = newVocabCounts(min(size/16/len(shards), 1<<26))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			counts, nw := shards[w], uint64(len(shards))
+			for d, text := range texts {
+				cfg.grams(text, true, func(h uint64, g *gram) {
+					if h%nw == uint64(w) {
+						counts.add(h, int32(d), g)
+					}
+				})
+			}
+		}()
+	}
+	wg.Wait()
 	type kept struct {
-		h uint64
-		e *entry
+		h    uint64
+		df   int32
+		name string
 	}
 	var ks []kept
-	for h, e := range counts {
-		if keep(e.df) {
-			ks = append(ks, kept{h, e})
+	for _, counts := range shards {
+		for i, e := range counts.slots {
+			if e.df > 0 && keep(e.df) {
+				ks = append(ks, kept{e.h, e.df, counts.name(i)})
+			}
 		}
 	}
 	if cfg.MaxFeatures > 0 && len(ks) > cfg.MaxFeatures {
 		sort.Slice(ks, func(i, j int) bool {
-			if ks[i].e.df != ks[j].e.df {
-				return ks[i].e.df > ks[j].e.df
+			if ks[i].df != ks[j].df {
+				return ks[i].df > ks[j].df
 			}
-			return ks[i].e.name < ks[j].e.name
+			return ks[i].name < ks[j].name
 		})
 		ks = ks[:cfg.MaxFeatures]
 	}
-	sort.Slice(ks, func(i, j int) bool { return ks[i].e.name < ks[j].e.name })
+	sort.Slice(ks, func(i, j int) bool { return ks[i].name < ks[j].name })
 	v.Names = make([]string, len(ks))
 	v.IDF = make([]float32, len(ks))
 	v.index = newTable(len(ks))
 	for i, k := range ks {
-		v.Names[i], v.IDF[i] = k.e.name, idf(k.e.df)
+		v.Names[i], v.IDF[i] = k.name, idf(k.df)
 		v.index.put(k.h, int32(i))
 	}
 	if len(ks) == 0 {
@@ -321,7 +344,7 @@ func (vz *Vectorizer) Transform(text string, v *Vec) {
 		c = new(counter)
 	}
 	c.hs = c.hs[:0]
-	vz.Config.grams(text, false, func(h uint64, _ func() string) { c.hs = append(c.hs, h) })
+	vz.Config.grams(text, false, func(h uint64, _ *gram) { c.hs = append(c.hs, h) })
 	nb := uint64(vz.Config.Buckets)
 	if nb > 0 { // count by bucket: distinct hashes may share one
 		for i, h := range c.hs {
@@ -426,7 +449,8 @@ func (vz *Vectorizer) Locate(tokens []string, fn func(id int32, first, last int)
 			}
 		}
 		if c.CharMaxN > 0 {
-			c.charGrams(tok, false, func(h uint64, _ func() string) {
+			var g gram
+			c.charGrams(tok, &g, func(h uint64, _ *gram) {
 				if id, ok := lookup(h); ok {
 					fn(id, i, i)
 				}

@@ -1,7 +1,11 @@
 package feature
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -167,5 +171,120 @@ func BenchmarkTransform(b *testing.B) {
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
 		v.Transform(text, &x)
+	}
+}
+
+// zipfTexts makes n documents of 300 words drawn from a Zipf-like
+// vocabulary of 50,000 made-up words: most bigrams occur once, as in news.
+func zipfTexts(n int) []string {
+	rng := rand.New(rand.NewPCG(1, 2))
+	z := rand.NewZipf(rng, 1.1, 1, 49999)
+	vocab := make([]string, 50000)
+	for i := range vocab {
+		vocab[i] = fmt.Sprintf("w%x", i*2654435761%1000003)
+	}
+	texts := make([]string, n)
+	var sb strings.Builder
+	for d := range texts {
+		sb.Reset()
+		for i := range 300 {
+			if i > 0 {
+				sb.WriteByte(' ')
+			}
+			sb.WriteString(vocab[z.Uint64()])
+		}
+		texts[d] = sb.String()
+	}
+	return texts
+}
+
+func BenchmarkFit(b *testing.B) {
+	texts := zipfTexts(5000)
+	var n int64
+	for _, t := range texts {
+		n += int64(len(t))
+	}
+	b.SetBytes(n)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Fit(texts, DefaultConfig()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestFitCounts checks the vocabulary against document frequencies counted
+// plainly, with one core and with three (the n-grams are split among the
+// cores by hash).
+func TestFitCounts(t *testing.T) {
+	texts := zipfTexts(300)
+	df := map[string]int{}
+	for _, text := range texts {
+		seen := map[string]bool{}
+		toks := strings.Split(text, " ")
+		for i := range toks {
+			seen[toks[i]] = true
+			if i > 0 {
+				seen[toks[i-1]+" "+toks[i]] = true
+			}
+		}
+		for g := range seen {
+			df[g]++
+		}
+	}
+	var want []string
+	for g, n := range df {
+		if n >= 2 {
+			want = append(want, g)
+		}
+	}
+	slices.Sort(want)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 3} {
+		runtime.GOMAXPROCS(procs)
+		v, err := Fit(texts, DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(v.Names, want) {
+			t.Fatalf("%d cores: %d names, want %d", procs, len(v.Names), len(want))
+		}
+		for i, g := range v.Names {
+			if idf := float32(math.Log(301/(1+float64(df[g]))) + 1); v.IDF[i] != idf {
+				t.Fatalf("%d cores: idf(%q) = %v, want %v", procs, g, v.IDF[i], idf)
+			}
+		}
+	}
+}
+
+// TestVocabCountsGrow fills a count table far past its first size.
+func TestVocabCountsGrow(t *testing.T) {
+	v := newVocabCounts(0)
+	const n = 200000
+	for d := range 3 {
+		for i := range n {
+			g := gram{order: 1, toks: [3]string{fmt.Sprint(i)}}
+			v.add(mix(1, uint64(i)), int32(d), &g)
+			v.add(mix(1, uint64(i)), int32(d), &g) // twice in a document counts once
+		}
+	}
+	if v.used != n || len(v.slots) < 2*n {
+		t.Fatalf("%d used in %d slots, want %d", v.used, len(v.slots), n)
+	}
+	seen := 0
+	for i, e := range v.slots {
+		if e.df == 0 {
+			continue
+		}
+		seen++
+		name := v.name(i)
+		var k uint64
+		fmt.Sscan(name, &k)
+		if e.df != 3 || mix(1, k) != e.h {
+			t.Fatalf("slot %d: %q df %d", i, name, e.df)
+		}
+	}
+	if seen != n {
+		t.Fatalf("%d entries, want %d", seen, n)
 	}
 }
