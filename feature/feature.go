@@ -87,11 +87,14 @@ func mix(h, x uint64) uint64 {
 
 // grams calls fn with the hash of every n-gram of the normalized text
 // (tokens separated by single spaces) and, when withNames is set, the
-// n-gram itself, to name it (fn must not keep g).
+// n-gram itself, to name it (else nil; fn must not keep g).
 func (c *Config) grams(text string, withNames bool, fn func(h uint64, g *gram)) {
 	var toks [3]string // ring of the last tokens
 	var hs [3]uint64
-	var g gram
+	var g *gram // nil unless names are wanted: it escapes to fn
+	if withNames {
+		g = new(gram)
+	}
 	n := 0
 	for start := 0; start < len(text); {
 		end := strings.IndexByte(text[start:], ' ')
@@ -113,16 +116,16 @@ func (c *Config) grams(text string, withNames bool, fn func(h uint64, g *gram)) 
 			for k := order; k >= 1; k-- {
 				h = mix(h, hs[(n-k)%3])
 			}
-			if withNames {
+			if g != nil {
 				g.order = order
 				for k := order; k >= 1; k-- {
 					g.toks[order-k] = toks[(n-k)%3]
 				}
 			}
-			fn(h, &g)
+			fn(h, g)
 		}
 		if c.CharMaxN > 0 {
-			c.charGrams(tok, &g, fn)
+			c.charGrams(tok, g, fn)
 		}
 	}
 }
@@ -151,13 +154,16 @@ func (g *gram) appendName(dst []byte) []byte {
 }
 
 // charGrams hashes the character n-grams of " tok " (word-bounded, as
-// scikit-learn's char_wb), named "c:" + the gram; g carries them to fn.
+// scikit-learn's char_wb), named "c:" + the gram; g, if not nil, carries
+// them to fn.
 func (c *Config) charGrams(tok string, g *gram, fn func(uint64, *gram)) {
 	padded := []rune(" " + tok + " ")
 	for n := c.CharMinN; n <= c.CharMaxN; n++ {
 		for i := 0; i+n <= len(padded); i++ {
 			s := string(padded[i : i+n])
-			g.order, g.char = 0, s
+			if g != nil {
+				g.order, g.char = 0, s
+			}
 			fn(xxhash.Sum64String(s)^charSeed, g)
 		}
 	}
@@ -205,15 +211,16 @@ func Fit(texts []string, cfg Config) (*Vectorizer, error) {
 	// the vocabulary is sorted by name at the end, so the result does not
 	// depend on the number of cores.
 	shards := make([]*vocabCounts, min(runtime.GOMAXPROCS(0), 8))
-	// Sized for one distinct n-gram per 16 bytes of text (news: 10–25), so
-	// that most corpora need no rehashing.
+	// Sized for one distinct n-gram per 64 bytes of text (news has one per
+	// 10–25 and repetitive corpora far fewer): a few doublings at most, and
+	// no table much larger than its contents.
 	var size int
 	for _, t := range texts {
 		size += len(t)
 	}
 	var wg sync.WaitGroup
 	for w := range shards {
-		shards[w] = newVocabCounts(min(size/16/len(shards), 1<<26))
+		shards[w] = newVocabCounts(min(size/64/len(shards), 1<<24))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -449,8 +456,7 @@ func (vz *Vectorizer) Locate(tokens []string, fn func(id int32, first, last int)
 			}
 		}
 		if c.CharMaxN > 0 {
-			var g gram
-			c.charGrams(tok, &g, func(h uint64, _ *gram) {
+			c.charGrams(tok, nil, func(h uint64, _ *gram) {
 				if id, ok := lookup(h); ok {
 					fn(id, i, i)
 				}
