@@ -40,6 +40,13 @@ func connect(t testing.TB, s *server.Server) *nats.Conn {
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
+// serverConn starts an embedded JetStream server for the test and returns
+// a connection to it and the test topology.
+func serverConn(t *testing.T) (*nats.Conn, Topology) {
+	t.Helper()
+	return connect(t, natstest.Server(t)), topology(t)
+}
+
 func topology(t testing.TB) Topology {
 	top, err := NewTopology("t")
 	if err != nil {
@@ -334,9 +341,7 @@ func deadLetters(t testing.TB, nc *nats.Conn, top Topology, opt CollectOptions) 
 // messages go to the dead-letter stream with their reason, once, without
 // being retried; the good ones are classified.
 func TestPoisonMessages(t *testing.T) {
-	s := natstest.Server(t)
-	nc := connect(t, s)
-	top := topology(t)
+	nc, top := serverConn(t)
 	setup(t, nc, top, Settings{})
 	w, _ := runWorker(t, nc, top, &fakeClassifier{id: "fake-1"}, WorkerOptions{MaxDocBytes: 2000, Batch: 4})
 	rawPublish(t, nc, top.DocsSubject, []byte(`{"id":"a","text":"unterminated`), "p1")
@@ -382,9 +387,7 @@ func TestPoisonMessages(t *testing.T) {
 // dead-lettered one by one (with their line), the others classified, and
 // the message acknowledged.
 func TestPoisonInBatch(t *testing.T) {
-	s := natstest.Server(t)
-	nc := connect(t, s)
-	top := topology(t)
+	nc, top := serverConn(t)
 	setup(t, nc, top, Settings{})
 	w, _ := runWorker(t, nc, top, &fakeClassifier{id: "fake-1"}, WorkerOptions{MaxDocBytes: 2000, Batch: 4})
 	lines := []string{
@@ -429,9 +432,7 @@ func TestPoisonInBatch(t *testing.T) {
 // failing is retried with its batch, and on the last delivery dead-lettered
 // alone while the rest of the batch gets its verdicts.
 func TestFailingDocumentInBatch(t *testing.T) {
-	s := natstest.Server(t)
-	nc := connect(t, s)
-	top := topology(t)
+	nc, top := serverConn(t)
 	setup(t, nc, top, Settings{})
 	w, _ := runWorker(t, nc, top, &fakeClassifier{id: "fake-1"}, WorkerOptions{MaxDeliver: 2, AckWait: 5 * time.Second})
 	in := append(docs(3, 10), Doc{ID: "bad", Text: "this one will PANIC"}, Doc{ID: "after", Text: "fine"})
@@ -466,9 +467,7 @@ func TestFailingDocumentInBatch(t *testing.T) {
 // TestBatchVerdictsSplit: a batch whose verdicts would pass the server's
 // max_payload (1 MB) gets them in several results messages.
 func TestBatchVerdictsSplit(t *testing.T) {
-	s := natstest.Server(t)
-	nc := connect(t, s)
-	top := topology(t)
+	nc, top := serverConn(t)
 	js := setup(t, nc, top, Settings{})
 	runWorker(t, nc, top, &fakeClassifier{id: "fake-1"}, WorkerOptions{})
 	const n = 12000 // ~110-byte verdicts: 1.3 MB
@@ -496,9 +495,7 @@ func TestBatchVerdictsSplit(t *testing.T) {
 // TestPublisherLinger: a partial batch is sent after the linger time,
 // without waiting for more documents or Close.
 func TestPublisherLinger(t *testing.T) {
-	s := natstest.Server(t)
-	nc := connect(t, s)
-	top := topology(t)
+	nc, top := serverConn(t)
 	js := setup(t, nc, top, Settings{})
 	p, err := NewPublisher(nc, top, PublishOptions{Batch: 1000, Linger: 10 * time.Millisecond, Log: quiet()})
 	if err != nil {
@@ -528,9 +525,7 @@ func TestPublisherLinger(t *testing.T) {
 // classification fails is retried, and dead-lettered on its MaxDeliver-th
 // delivery instead of looping forever.
 func TestFailingDocumentDeadLetteredAfterMaxDeliver(t *testing.T) {
-	s := natstest.Server(t)
-	nc := connect(t, s)
-	top := topology(t)
+	nc, top := serverConn(t)
 	setup(t, nc, top, Settings{})
 	w, _ := runWorker(t, nc, top, &fakeClassifier{id: "fake-1"}, WorkerOptions{MaxDeliver: 3, AckWait: 5 * time.Second})
 	publish(t, nc, top, append(docs(3, 10), Doc{ID: "bad", Text: "this one will PANIC"}))
@@ -551,9 +546,7 @@ func TestFailingDocumentDeadLetteredAfterMaxDeliver(t *testing.T) {
 // acknowledges (it hangs or kills them) is dead-lettered through the
 // server's max-deliveries advisory and removed from the docs stream.
 func TestStuckDocumentDeadLettered(t *testing.T) {
-	s := natstest.Server(t)
-	nc := connect(t, s)
-	top := topology(t)
+	nc, top := serverConn(t)
 	hang := make(chan struct{})
 	defer close(hang)
 	setup(t, nc, top, Settings{})
@@ -574,9 +567,7 @@ func TestStuckDocumentDeadLettered(t *testing.T) {
 }
 
 func TestModelMismatch(t *testing.T) {
-	s := natstest.Server(t)
-	nc := connect(t, s)
-	top := topology(t)
+	nc, top := serverConn(t)
 	_, stop := runWorker(t, nc, top, &fakeClassifier{id: "model-1"}, WorkerOptions{})
 	js := setup(t, nc, top, Settings{})
 	deadline := time.Now().Add(5 * time.Second)
@@ -619,9 +610,7 @@ func TestModelMismatch(t *testing.T) {
 }
 
 func TestDupWindowSetting(t *testing.T) {
-	s := natstest.Server(t)
-	nc := connect(t, s)
-	top := topology(t)
+	nc, top := serverConn(t)
 	js := setup(t, nc, top, Settings{DupWindow: 5 * time.Minute})
 	window := func(name string) time.Duration {
 		st, err := js.Stream(context.Background(), name)
@@ -654,9 +643,7 @@ func TestDupWindowSetting(t *testing.T) {
 // TestCollectDedupe: two verdicts for one id (the window had passed) give
 // one line; keep first or last.
 func TestCollectDedupe(t *testing.T) {
-	s := natstest.Server(t)
-	nc := connect(t, s)
-	top := topology(t)
+	nc, top := serverConn(t)
 	setup(t, nc, top, Settings{})
 	v := func(id, label, model string) []byte {
 		return appendVerdict(nil, id, []string{"fake", "real"}, []float64{0.25, 0.75}, map[string]int{"fake": 0, "real": 1}[label], label, model, "", nil)
@@ -682,9 +669,7 @@ func TestCollectDedupe(t *testing.T) {
 // TestGracefulDrain: a cancelled worker finishes what it holds; nothing is
 // left unacknowledged, and a second worker finishes the rest.
 func TestGracefulDrain(t *testing.T) {
-	s := natstest.Server(t)
-	nc := connect(t, s)
-	top := topology(t)
+	nc, top := serverConn(t)
 	m, _ := defaultmodel.Load()
 	in := docs(3000, 200)
 	setup(t, nc, top, Settings{})
@@ -885,9 +870,7 @@ func BenchmarkBroker(b *testing.B) {
 
 // A worker stopped while it is still starting stops cleanly.
 func TestWorkerStoppedWhileStarting(t *testing.T) {
-	s := natstest.Server(t)
-	nc := connect(t, s)
-	top := topology(t)
+	nc, top := serverConn(t)
 	for range 20 {
 		w, err := NewWorker(nc, top, &fakeClassifier{id: "m"}, WorkerOptions{Log: quiet()})
 		if err != nil {
